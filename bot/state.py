@@ -1,0 +1,159 @@
+"""Where conversations are kept: the minimum, under a salted hash, forgotten after inactivity.
+
+Three stores with one behaviour: memory (one process), SQLite (survives restarts) and Redis
+(several workers share every conversation). Expiry is the same everywhere: a conversation
+untouched for `ttl` seconds is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from .engine import State
+from .models import StateConfig
+
+
+class Store(Protocol):
+    def get(self, key: str) -> State | None: ...
+    def put(self, key: str, state: State) -> None: ...
+    def delete(self, key: str) -> None: ...
+
+
+def user_key(salt: bytes, user_id: int | str) -> str:
+    """The only form in which a Telegram id is kept: keyed hash, not reversible without salt."""
+    return hmac.new(salt, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def salt_from_env() -> tuple[bytes, bool]:
+    """HELPLINE_BOT_SALT, or a random one (then nothing survives a restart: say so)."""
+    value = os.environ.get("HELPLINE_BOT_SALT", "")
+    if value:
+        return value.encode(), True
+    return secrets.token_bytes(32), False
+
+
+def _encode(state: State) -> str:
+    return json.dumps(state.to_dict(), separators=(",", ":"))
+
+
+def _decode(raw: str | bytes | None) -> State | None:
+    if raw is None:
+        return None
+    try:
+        return State.from_dict(json.loads(raw))
+    except (ValueError, TypeError):
+        return None  # an unreadable record is a fresh conversation, never a crash
+
+
+class MemoryStore:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._data: dict[str, tuple[float, State]] = {}
+        self._lock = threading.Lock()
+        self._last_sweep = clock()
+
+    def get(self, key: str) -> State | None:
+        now = self.clock()
+        with self._lock:
+            self._sweep(now)
+            item = self._data.get(key)
+            if item is None or now - item[0] > self.ttl:
+                self._data.pop(key, None)
+                return None
+            return item[1]
+
+    def put(self, key: str, state: State) -> None:
+        with self._lock:
+            self._data[key] = (self.clock(), state)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _sweep(self, now: float) -> None:
+        if now - self._last_sweep < 60:
+            return
+        self._last_sweep = now
+        for k in [k for k, (t, _) in self._data.items() if now - t > self.ttl]:
+            del self._data[k]
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path, ttl: float, clock: Callable[[], float] = time.time):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.ttl = ttl
+        self.clock = clock
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, seen REAL, data TEXT)"
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> State | None:
+        now = self.clock()
+        with self._lock:
+            self._db.execute("DELETE FROM state WHERE seen < ?", (now - self.ttl,))
+            row = self._db.execute("SELECT data FROM state WHERE key = ?", (key,)).fetchone()
+        return _decode(row[0]) if row else None
+
+    def put(self, key: str, state: State) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO state (key, seen, data) VALUES (?, ?, ?)",
+                (key, self.clock(), _encode(state)),
+            )
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM state WHERE key = ?", (key,))
+
+
+class RedisStore:
+    """Redis does the expiry itself (key TTL), so every worker sees the same rule."""
+
+    def __init__(self, url: str, ttl: float, prefix: str = "helpline:state:"):
+        import redis
+
+        self.ttl = int(ttl)
+        self.prefix = prefix
+        self._r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def get(self, key: str) -> State | None:
+        return _decode(self._r.get(self.prefix + key))
+
+    def put(self, key: str, state: State) -> None:
+        self._r.set(self.prefix + key, _encode(state), ex=self.ttl)
+
+    def delete(self, key: str) -> None:
+        self._r.delete(self.prefix + key)
+
+    def ping(self) -> bool:
+        return bool(self._r.ping())
+
+
+def open_store(cfg: StateConfig, root: Path) -> Store:
+    ttl = cfg.ttl_minutes * 60
+    if cfg.backend == "redis":
+        url = os.environ.get("REDIS_URL") or cfg.redis_url
+        if not url:
+            raise ValueError("state.backend is redis but neither REDIS_URL nor state.redis_url")
+        return RedisStore(url, ttl)
+    if cfg.backend == "sqlite":
+        path = Path(cfg.sqlite_path)
+        return SQLiteStore(path if path.is_absolute() else root / path, ttl)
+    return MemoryStore(ttl)
