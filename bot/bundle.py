@@ -24,25 +24,71 @@ CALLBACK_LIMIT = 64  # bytes Telegram allows in callback data
 
 # Keys the engine itself says (mechanism), beside those the flows name.
 ENGINE_KEYS = (
-    "button.back", "button.restart", "button.sos", "button.carry_on", "button.other_country",
+    "button.back",
+    "button.restart",
+    "button.sos",
+    "button.carry_on",
+    "button.other_country",
     "button.chat",
-    "button.whatsapp", "button.website", "button.copy",
-    "crisis.first", "crisis.first_unknown", "crisis.acknowledge", "crisis.lines_intro",
-    "crisis.no_lines", "crisis.trusted_adult", "crisis.automated", "crisis.choose_country",
-    "crisis.findahelpline", "crisis.partial_answer",
-    "emergency.general", "emergency.police", "emergency.ambulance", "emergency.fire",
-    "emergency.sms", "emergency.missing_children",
-    "lines.none", "lines.international", "lines.caveat", "lines.emergency_beside",
-    "hours.always", "hours.until", "hours.until_midnight", "hours.opens_today",
-    "hours.opens_tomorrow", "hours.opens_on", "hours.closed",
-    "contact.call", "contact.text", "contact.text_keyword", "contact.whatsapp", "contact.chat",
-    "contact.website", "contact.email", "contact.hours",
-    "cost.free", "cost.standard_rate", "cost.paid", "cost.unknown",
-    "line.ages_max", "line.ages_min", "line.ages_range", "line.languages",
-    "notice.unreadable", "notice.not_understood", "notice.stale_button", "notice.restarted",
-    "notice.forgotten", "notice.stopped", "notice.slow_down", "notice.unknown_command",
-    "notice.country_not_found", "notice.help", "notice.choose_language", "notice.language_set",
-)  # fmt: skip
+    "button.whatsapp",
+    "button.website",
+    "button.copy",
+    "crisis.first",
+    "crisis.first_unknown",
+    "crisis.acknowledge",
+    "crisis.lines_intro",
+    "crisis.no_lines",
+    "crisis.trusted_adult",
+    "crisis.automated",
+    "crisis.choose_country",
+    "crisis.findahelpline",
+    "crisis.partial_answer",
+    "emergency.general",
+    "emergency.police",
+    "emergency.ambulance",
+    "emergency.fire",
+    "emergency.sms",
+    "emergency.missing_children",
+    "lines.none",
+    "lines.international",
+    "lines.caveat",
+    "lines.emergency_beside",
+    "hours.always",
+    "hours.until",
+    "hours.until_midnight",
+    "hours.opens_today",
+    "hours.opens_tomorrow",
+    "hours.opens_on",
+    "hours.closed",
+    "hours.unknown",
+    "contact.call",
+    "contact.text",
+    "contact.text_keyword",
+    "contact.whatsapp",
+    "contact.chat",
+    "contact.website",
+    "contact.email",
+    "contact.hours",
+    "cost.free",
+    "cost.standard_rate",
+    "cost.paid",
+    "cost.unknown",
+    "line.ages_max",
+    "line.ages_min",
+    "line.ages_range",
+    "notice.unreadable",
+    "notice.not_understood",
+    "notice.stale_button",
+    "notice.restarted",
+    "notice.forgotten",
+    "notice.stopped",
+    "notice.slow_down",
+    "notice.unknown_command",
+    "notice.country_not_found",
+    "notice.help",
+    "notice.choose_language",
+    "notice.language_set",
+)
 
 
 @dataclass
@@ -60,6 +106,10 @@ class Bundle:
     @property
     def flow(self) -> Flow:
         return self.flows["main"]
+
+    @property
+    def detector_languages(self) -> list[str]:
+        return self.detector.languages
 
 
 def load_bundle(root: Path, today: dt.date | None = None) -> Bundle:
@@ -128,7 +178,9 @@ class _Loader:
         if "main" not in flows:
             self.errors.append(Problem("flows", 1, "flows/main.yaml is missing"))
             return None
-        directory = Directory(countries, show_needs_review=config.directory.needs_review == "caveat")
+        directory = Directory(
+            countries, show_needs_review=config.directory.needs_review == "caveat"
+        )
         finder = CountryFinder(config.languages, aliases)
         return Bundle(self.root, config, flows, catalogs, directory, vocab, detector, finder)
 
@@ -231,12 +283,14 @@ class _Loader:
                 for j, topic in enumerate(h.topics):
                     covered.add(topic)
                     if topic not in vocab.topics:
-                        self._unknown(doc, ("helplines", i, "topics", j), "topic", topic,
-                                      vocab.topics)  # fmt: skip
+                        self._unknown(
+                            doc, ("helplines", i, "topics", j), "topic", topic, vocab.topics
+                        )
                 for j, aud in enumerate(h.audiences):
                     if aud not in vocab.audiences:
-                        self._unknown(doc, ("helplines", i, "audiences", j), "audience", aud,
-                                      vocab.audiences)  # fmt: skip
+                        self._unknown(
+                            doc, ("helplines", i, "audiences", j), "audience", aud, vocab.audiences
+                        )
         for name, flow in flows.items():
             doc = flow_docs[name]
             for node_id, node in flow.nodes.items():
@@ -248,14 +302,21 @@ class _Loader:
                         if cond.topic and cond.topic not in vocab.topics:
                             self._unknown(doc, (*loc, "topic"), "topic", cond.topic, vocab.topics)
                         elif cond.topic and cond.topic not in covered:
-                            self.errors.append(doc.problem(
-                                (*loc, "topic"), f"no helpline covers topic '{cond.topic}'"))  # fmt: skip
+                            self.errors.append(
+                                doc.problem(
+                                    (*loc, "topic"), f"no helpline covers topic '{cond.topic}'"
+                                )
+                            )
                         if cond.audience and cond.audience not in vocab.audiences:
-                            self._unknown(doc, (*loc, "audience"), "audience", cond.audience,
-                                          vocab.audiences)  # fmt: skip
+                            self._unknown(
+                                doc, (*loc, "audience"), "audience", cond.audience, vocab.audiences
+                            )
                         if cond.region and cond.region not in countries and cond.region != "ZZ":
-                            self.errors.append(doc.problem(
-                                (*loc, "region"), f"no directory file for '{cond.region}'"))  # fmt: skip
+                            self.errors.append(
+                                doc.problem(
+                                    (*loc, "region"), f"no directory file for '{cond.region}'"
+                                )
+                            )
 
     def _unknown(self, doc: Doc, loc: tuple, what: str, value: str, known: Iterable[str]) -> None:
         close = difflib.get_close_matches(value, list(known), n=1)
@@ -265,13 +326,12 @@ class _Loader:
     def _check_flows(self, flows: dict[str, Flow], flow_docs: dict[str, Doc]) -> None:
         for name, flow in flows.items():
             doc = flow_docs[name]
-            ids = list(flow.nodes)
 
-            def target(loc: tuple, node_id: str | None) -> None:
+            def target(loc: tuple, node_id: str | None, flow: Flow = flow, doc: Doc = doc) -> None:
                 if node_id and node_id not in flow.nodes:
-                    close = difflib.get_close_matches(node_id, ids, n=1)
+                    close = difflib.get_close_matches(node_id, list(flow.nodes), n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    self.errors.append(doc.problem(loc, f"no node '{node_id}'{hint}"))  # noqa: B023
+                    self.errors.append(doc.problem(loc, f"no node '{node_id}'{hint}"))
 
             target(("start",), flow.start)
             for node_id, node in flow.nodes.items():
@@ -282,18 +342,29 @@ class _Loader:
                     target((*base, "options", i, "goto"), opt.goto)
                     data = f"go:{node_id}:{i}"
                     if len(data.encode()) > CALLBACK_LIMIT:
-                        self.errors.append(doc.problem(
-                            (*base, "options", i), f"callback data '{data}' is over 64 bytes"))  # fmt: skip
+                        self.errors.append(
+                            doc.problem(
+                                (*base, "options", i), f"callback data '{data}' is over 64 bytes"
+                            )
+                        )
                 if not node.options and not node.choose and not node.helplines:
-                    self.warnings.append(doc.problem(
-                        base, f"node '{node_id}' is a dead end: no options, no choice, "
-                        "no helplines", "warning"))  # fmt: skip
+                    self.warnings.append(
+                        doc.problem(
+                            base,
+                            f"node '{node_id}' is a dead end: no options, no choice, no helplines",
+                            "warning",
+                        )
+                    )
             reachable = _reachable(flow)
             for node_id in flow.nodes:
                 if node_id not in reachable:
-                    self.warnings.append(doc.problem(
-                        ("nodes", node_id), f"node '{node_id}' cannot be reached from "
-                        f"'{flow.start}'", "warning"))  # fmt: skip
+                    self.warnings.append(
+                        doc.problem(
+                            ("nodes", node_id),
+                            f"node '{node_id}' cannot be reached from '{flow.start}'",
+                            "warning",
+                        )
+                    )
 
     def _check_catalogs(
         self,
@@ -322,27 +393,38 @@ class _Loader:
                     close = difflib.get_close_matches(key, keys, n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     at = f" (used at {where.path}:{where.line(loc)})" if where else ""
-                    self.errors.append(doc.problem(
-                        ("messages",), f"missing translation '{key}' in '{lang}'{at}{hint}"))  # fmt: skip
+                    self.errors.append(
+                        doc.problem(
+                            ("messages",), f"missing translation '{key}' in '{lang}'{at}{hint}"
+                        )
+                    )
             if lang == default:
                 continue
             base = catalogs.messages.get(default, {})
             for key, text in catalogs.messages[lang].items():
                 loc = ("messages", *key.split("."))
                 if key not in base:
-                    self.warnings.append(doc.problem(
-                        loc, f"'{key}' is not in the default language '{default}'", "warning"))  # fmt: skip
+                    self.warnings.append(
+                        doc.problem(
+                            loc, f"'{key}' is not in the default language '{default}'", "warning"
+                        )
+                    )
                 elif placeholders(text) != placeholders(base[key]):
                     want = ", ".join(sorted(placeholders(base[key]))) or "none"
-                    self.errors.append(doc.problem(
-                        loc, f"placeholders of '{key}' differ from '{default}' ({want})"))  # fmt: skip
+                    self.errors.append(
+                        doc.problem(
+                            loc, f"placeholders of '{key}' differ from '{default}' ({want})"
+                        )
+                    )
 
     def _check_country(self, config: Config, country: CountryFile, doc: Doc) -> None:
         cc = country.country
         try:
             zoneinfo.ZoneInfo(country.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.errors.append(doc.problem(("timezone",), f"unknown time zone '{country.timezone}'"))
+            self.errors.append(
+                doc.problem(("timezone",), f"unknown time zone '{country.timezone}'")
+            )
         stale = dt.timedelta(days=config.directory.stale_after_days)
         for i, e in enumerate(country.emergency):
             problem = number_problem(e.number, cc, "call") or emergency_problem(e, cc)
@@ -355,11 +437,18 @@ class _Loader:
                 self.errors.append(doc.problem((*loc, "id"), f"duplicate helpline id '{h.id}'"))
             ids.add(h.id)
             if self.today - h.verified_on > stale:
-                self.warnings.append(doc.problem(
-                    (*loc, "verified_on"), f"'{h.id}' was verified on {h.verified_on}, over "
-                    f"{config.directory.stale_after_days} days ago: check it again", "warning"))  # fmt: skip
+                self.warnings.append(
+                    doc.problem(
+                        (*loc, "verified_on"),
+                        f"'{h.id}' was verified on {h.verified_on}, over "
+                        f"{config.directory.stale_after_days} days ago: check it again",
+                        "warning",
+                    )
+                )
             for expr, where in [(h.hours, (*loc, "hours"))] + [
-                (c.hours, (*loc, "contacts", j, "hours")) for j, c in enumerate(h.contacts) if c.hours
+                (c.hours, (*loc, "contacts", j, "hours"))
+                for j, c in enumerate(h.contacts)
+                if c.hours
             ]:
                 complaint = hours.check(expr)
                 if complaint:
@@ -375,8 +464,11 @@ class _Loader:
                         )
             for lang in config.languages:
                 if lang not in h.about:
-                    self.errors.append(doc.problem(
-                        (*loc, "about"), f"missing translation '{lang}' of about for '{h.id}'"))  # fmt: skip
+                    self.errors.append(
+                        doc.problem(
+                            (*loc, "about"), f"missing translation '{lang}' of about for '{h.id}'"
+                        )
+                    )
 
 
 def _reachable(flow: Flow) -> set[str]:

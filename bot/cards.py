@@ -26,6 +26,8 @@ def describe_hours(b: Bundle, lang: str, st: Status, now: dt.datetime) -> str:
     t = b.catalogs.t
     if st.always:
         return t(lang, "hours.always")
+    if st.unknown:
+        return t(lang, "hours.unknown")
     if st.change is None:
         return t(lang, "hours.closed")
     when = i18n.clock(st.change, lang)
@@ -138,7 +140,11 @@ def _international(b: Bundle, lang: str, region: str | None) -> str:
     )
     key = "lines.none" if region and region != INTERNATIONAL else "lines.international"
     return "\n\n".join(
-        [head, t(lang, key), t(lang, "crisis.findahelpline", url=b.config.directory.findahelpline_url)]
+        [
+            head,
+            t(lang, key),
+            t(lang, "crisis.findahelpline", url=b.config.directory.findahelpline_url),
+        ]
     )
 
 

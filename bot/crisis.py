@@ -50,9 +50,11 @@ class Detector:
         self._fuzzy: dict[str, Hit] = {}
         self._starts: set[tuple[str, ...]] = set()  # word prefixes of multi-word phrases
         self.size = 0
+        self.languages: list[str] = []
         keys: dict[str, list[Hit]] = {}
         compact: dict[str, list[Hit]] = {}
         for f in files:
+            self.languages.append(f.language)
             for category, phrases in f.phrases.items():
                 for phrase in phrases:
                     self.size += 1

@@ -132,9 +132,7 @@ def _keep_groups(ranked: list[Line], every: list[Line], limit: int) -> list[Line
             continue
         family = [v]
         if v.helpline.group:
-            family += [
-                w for w in every if w.helpline.group == v.helpline.group and w is not v
-            ]
+            family += [w for w in every if w.helpline.group == v.helpline.group and w is not v]
         if len(out) + len(family) > limit and out:
             continue
         out.extend(w for w in family if w not in out)

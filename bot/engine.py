@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .bundle import Bundle
 from .cards import crisis_reply, lines_text
 from .directory import INTERNATIONAL
-from .i18n import country_name
+from .i18n import country_name, is_country
 from .models import Node, Option
 
 MAX_INPUT = 4096  # Telegram's own limit; anything longer is cut before reading
@@ -140,9 +140,7 @@ def _scan(turn: _Turn, text: str) -> Result | None:
     stamp = turn.now.timestamp()
     tail = s.tail if s.tail and stamp - s.tail_at <= window else ()
     result = turn.b.detector.scan(text, tail)
-    turn.state = dataclasses.replace(
-        s, tail=result.tail, tail_at=stamp if result.tail else 0.0
-    )
+    turn.state = dataclasses.replace(s, tail=result.tail, tail_at=stamp if result.tail else 0.0)
     if not result.crisis:
         return None
     turn.state = dataclasses.replace(turn.state, tail=(), tail_at=0.0, silenced=False)
@@ -242,9 +240,7 @@ def _press(turn: _Turn, data: str) -> Result:
 
 
 def _known_region(turn: _Turn, code: str) -> bool:
-    return code == INTERNATIONAL or code in turn.b.directory.countries or (
-        len(code) == 2 and code.isalpha() and code.isupper()
-    )
+    return code == INTERNATIONAL or code in turn.b.directory.countries or is_country(code)
 
 
 def _choose(turn: _Turn, opt: Option) -> Result:

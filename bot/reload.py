@@ -32,8 +32,9 @@ class Holder:
         except ConfigError as exc:
             for p in exc.problems:
                 log.error("reload refused: %s", p)
-            log.error("reload refused: %d problem(s); still serving the last good set",
-                      len(exc.problems))  # fmt: skip
+            log.error(
+                "reload refused: %d problem(s); still serving the last good set", len(exc.problems)
+            )
             return False
         except Exception as exc:  # a bug must not take the bot down with it
             log.exception("reload failed (%s); still serving the last good set", type(exc).__name__)
@@ -47,7 +48,9 @@ class Holder:
         found: list[tuple[str, int, int]] = []
         for name in WATCHED:
             path = self.root / name
-            files = [path] if path.is_file() else sorted(path.glob("*.yaml")) if path.is_dir() else []
+            files = (
+                [path] if path.is_file() else sorted(path.glob("*.yaml")) if path.is_dir() else []
+            )
             for f in files:
                 try:
                     st = f.stat()

@@ -57,7 +57,7 @@ class Stats:
             )
 
     def rows(self, days: int, today: dt.date | None = None) -> list[tuple[str, str, str, int]]:
-        since = ((today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=days - 1))
+        since = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=days - 1)
         with self._lock:
             return list(
                 self._db.execute(

@@ -133,7 +133,10 @@ def _explain(err: dict[str, Any], model: type[BaseModel]) -> str:
         msg = msg[len("Value error, ") :]
     value = err.get("input")
     if kind == "string_type" and isinstance(value, bool):
-        msg = f"expected text, got {str(value).lower()}: put it in quotes (YAML reads NO, yes, on, off as true/false)"
+        msg = (
+            f"expected text, got {str(value).lower()}: put it in quotes "
+            "(YAML reads NO, yes, on, off as true/false)"
+        )
     elif kind == "string_type" and isinstance(value, int | float):
         msg = "expected text: put this value in quotes (numbers must be quoted)"
     return f"{where}: {msg}" if where else msg
@@ -181,4 +184,6 @@ def parse(doc: Doc, model: type[M], context: dict[str, Any] | None = None) -> M:
 
 def _data_loc(loc: Iterable[Any]) -> Loc:
     # pydantic adds union/function tags to locs ('function-after[...]'); drop them
-    return tuple(x for x in loc if not (isinstance(x, str) and ("[" in x or x.startswith("function"))))
+    return tuple(
+        x for x in loc if not (isinstance(x, str) and ("[" in x or x.startswith("function")))
+    )

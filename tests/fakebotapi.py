@@ -322,7 +322,7 @@ class FakeBotAPI:
         self.commands: list[JSONDict] = []
         self.webhook_url = ""
         self._cond = threading.Condition()
-        self._updates: list[JSONDict] = []
+        self._updates: collections.deque[JSONDict] = collections.deque()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -479,7 +479,11 @@ class FakeBotAPI:
                     self._update_ids = itertools.count(uid + 1)
                 else:
                     self._update_ids = itertools.count(nxt)
-            self._updates.append(update)
+            if self._updates and self._updates[-1]["update_id"] > update["update_id"]:
+                ordered = sorted([*self._updates, update], key=lambda u: u["update_id"])
+                self._updates = collections.deque(ordered)
+            else:
+                self._updates.append(update)
             self._cond.notify_all()
             return int(update["update_id"])
 
@@ -603,6 +607,13 @@ class FakeBotAPI:
                 return list(self._sent_all)
             return list(self._sent_by_chat.get(str(chat_id), ()))
 
+    def sent_count(self, chat_id: int | str | None = None) -> int:
+        """Cheap ``len(sent(chat_id))`` for polling in load tests (no list copy)."""
+        with self._cond:
+            if chat_id is None:
+                return len(self._sent_all)
+            return len(self._sent_by_chat.get(str(chat_id), ()))
+
     def last_sent(self, chat_id: int | str | None = None) -> JSONDict | None:
         """The latest sent/edited message params, or None."""
         with self._cond:
@@ -655,11 +666,12 @@ class FakeBotAPI:
         self, n: int, chat_id: int | str | None = None, timeout: float = 5.0
     ) -> list[JSONDict]:
         """Wait until at least ``n`` messages were sent (to ``chat_id``); return them all."""
-        return self.wait_for(
-            lambda api: (lambda s: s if len(s) >= n else None)(api.sent(chat_id)),
+        self.wait_for(
+            lambda api: api.sent_count(chat_id) >= n,
             timeout=timeout,
             message=f"{n} message(s) sent to chat {chat_id}",
         )
+        return self.sent(chat_id)
 
     async def wait_for_async(
         self, predicate: Callable[[FakeBotAPI], Any], timeout: float = 5.0, message: str = ""
@@ -797,12 +809,14 @@ class FakeBotAPI:
                     "use deleteWebhook to delete the webhook first",
                 )
             if isinstance(offset, int) and offset > 0:
-                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                # the queue is kept sorted by update_id, so confirming is O(confirmed)
+                while self._updates and self._updates[0]["update_id"] < offset:
+                    self._updates.popleft()
             if wait > 0 and not self._updates:
                 self._cond.wait_for(lambda: bool(self._updates) or self._closing, wait)
             if isinstance(offset, int) and offset < 0:
-                return list(self._updates[offset:][:limit])
-            return list(self._updates[:limit])
+                return list(self._updates)[offset:][:limit]
+            return list(itertools.islice(self._updates, limit))
 
     def _require_chat(self, params: JSONDict) -> Any:
         chat_id = params.get("chat_id")

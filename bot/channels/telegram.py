@@ -35,8 +35,14 @@ from ..state import Store, user_key
 
 log = logging.getLogger("helpline_bot.telegram")
 
-COMMANDS = [("start", "Start"), ("sos", "I need help now"), ("language", "Language"),
-            ("forget", "Erase what the bot keeps"), ("stop", "Stay quiet"), ("help", "Help")]  # fmt: skip
+COMMANDS = [
+    ("start", "Start"),
+    ("sos", "I need help now"),
+    ("language", "Language"),
+    ("forget", "Erase what the bot keeps"),
+    ("stop", "Stay quiet"),
+    ("help", "Help"),
+]
 
 
 def to_input(update: Update) -> Input | None:
@@ -150,8 +156,11 @@ class Bridge:
         over, first = self.flood.hit(key)
         if over and not any(r.crisis for r in replies):
             if first:
-                await self.send(context.bot, chat_id, Reply(bundle.catalogs.t(
-                    old.lang or new.lang, "notice.slow_down")))  # fmt: skip
+                await self.send(
+                    context.bot,
+                    chat_id,
+                    Reply(bundle.catalogs.t(old.lang or new.lang, "notice.slow_down")),
+                )
             return
         if inp.kind == "command" and inp.command[0] == "forget":
             self.store.delete(key)
@@ -195,8 +204,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(
-    token: str, bridge: Bridge, base_url: str | None, max_retries: int, concurrent: int = 64,
-    rate: float | None = None, polling: bool = True,
+    token: str,
+    bridge: Bridge,
+    base_url: str | None,
+    max_retries: int,
+    concurrent: int = 64,
+    rate: float | None = None,
+    polling: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     builder = ApplicationBuilder().token(token).concurrent_updates(concurrent)
     if base_url:
@@ -236,7 +250,9 @@ async def serve(
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         await app.start()
         if app.updater is not None and webhook is None:
-            await app.updater.start_polling(poll_interval=0.0, timeout=10, drop_pending_updates=False)
+            await app.updater.start_polling(
+                poll_interval=0.0, timeout=10, drop_pending_updates=False
+            )
         web_task = asyncio.create_task(webhook()) if webhook else None
         log.info("ready")
         try:
@@ -293,11 +309,18 @@ def main(args: argparse.Namespace, token: str) -> int:
         if not secret:
             print("TELEGRAM_WEBHOOK_SECRET is required with --webhook-url", flush=True)
             return 2
-        app = build_application(token, bridge, base_url, cfg.telegram.max_retries,
-                                cfg.telegram.concurrent_updates, polling=False)  # fmt: skip
+        app = build_application(
+            token,
+            bridge,
+            base_url,
+            cfg.telegram.max_retries,
+            cfg.telegram.concurrent_updates,
+            polling=False,
+        )
         webhook = make_server(app, args.webhook_url, secret, args.listen, args.port)
     else:
-        app = build_application(token, bridge, base_url, cfg.telegram.max_retries,
-                                cfg.telegram.concurrent_updates)  # fmt: skip
+        app = build_application(
+            token, bridge, base_url, cfg.telegram.max_retries, cfg.telegram.concurrent_updates
+        )
     asyncio.run(serve(app, bridge, holder, args.watch, webhook))
     return 0
