@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import hours
 from .crisis import Detector
-from .directory import Directory, emergency_problem, is_short, number_problem
+from .directory import Directory, emergency_problem, is_short, malformed, number_problem
 from .i18n import Catalogs, CountryFinder, flatten, placeholders
 from .models import Catalog, Config, CountryFile, Flow, PhraseFile, Vocabulary
 from .yamlfile import ConfigError, Doc, Problem, load, parse
@@ -109,7 +109,7 @@ class Bundle:
 
     @property
     def detector_languages(self) -> list[str]:
-        return self.detector.languages
+        return self.config.languages
 
 
 def load_bundle(root: Path, today: dt.date | None = None) -> Bundle:
@@ -277,6 +277,8 @@ class _Loader:
         country_docs: dict[str, Doc],
     ) -> None:
         covered: set[str] = set()
+        # a country file that failed to load would make every topic look uncovered
+        complete = not any(p.file.startswith("directory/") for p in self.errors)
         for cc, country in countries.items():
             doc = country_docs[cc]
             for i, h in enumerate(country.helplines):
@@ -301,7 +303,7 @@ class _Loader:
                             continue
                         if cond.topic and cond.topic not in vocab.topics:
                             self._unknown(doc, (*loc, "topic"), "topic", cond.topic, vocab.topics)
-                        elif cond.topic and cond.topic not in covered:
+                        elif cond.topic and cond.topic not in covered and complete:
                             self.errors.append(
                                 doc.problem(
                                     (*loc, "topic"), f"no helpline covers topic '{cond.topic}'"
@@ -456,7 +458,8 @@ class _Loader:
             for j, c in enumerate(h.contacts):
                 if c.number:
                     problem = number_problem(c.number, cc, c.kind)
-                    if problem and c.kind in ("call", "whatsapp") and not is_short(c.number):
+                    serious = malformed(c.number) or not is_short(c.number)
+                    if problem and c.kind in ("call", "whatsapp") and serious:
                         self.errors.append(doc.problem((*loc, "contacts", j, "number"), problem))
                     elif problem:
                         self.warnings.append(

@@ -149,11 +149,18 @@ def parse_number(number: str, region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+def malformed(number: str) -> str | None:
+    """A typo no phone could dial: always an error, whatever the number's kind."""
+    if not re.fullmatch(r"\+?\d{2,15}", re.sub(r"[\s\-().]", "", number)):
+        return f"'{number}' is not a phone number (digits, spaces and a leading + only)"
+    return None
+
+
 def number_problem(number: str, region: str, kind: str) -> str | None:
     """Why a number would not connect from that country, or None when it looks right."""
     digits = re.sub(r"[\s\-().]", "", number)
-    if not re.fullmatch(r"\+?\d{2,15}", digits):
-        return f"'{number}' is not a phone number (digits, spaces and a leading + only)"
+    if malformed(number):
+        return malformed(number)
     parsed = parse_number(number, region)
     if parsed is None:
         return f"'{number}' cannot be parsed as a number in {region}"
@@ -192,7 +199,7 @@ def known_emergency_numbers(region: str) -> tuple[str, ...]:
     found = [
         f"{n:0{length}d}"
         for length in lengths
-        if 0 < length <= 4
+        if 0 < length <= 5
         for n in range(10**length)
         if pattern.fullmatch(f"{n:0{length}d}")
     ]

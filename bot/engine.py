@@ -105,13 +105,11 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         state = dataclasses.replace(state, lang=bundle.catalogs.pick(inp.language_code))
     elif state.lang not in bundle.catalogs.languages:
         state = dataclasses.replace(state, lang=bundle.config.default_language)
-    if state.node is not None and state.node not in bundle.flow.nodes:
-        # the node went away in a reload: back to the start, with a word about it
-        turn = _Turn(bundle, state, now)
-        turn.replies.append(Reply(turn.t("notice.restarted")))
-        state, replies = _start(turn)
-        return state, [*turn.replies[:1], *replies]
     turn = _Turn(bundle, state, now)
+    lost = state.node is not None and state.node not in bundle.flow.nodes
+    if lost:
+        # the node went away in a reload: the crisis check still comes first, then a restart
+        turn.state = dataclasses.replace(state, node=None, history=())
 
     text = inp.text[:MAX_INPUT] if inp.kind in ("text", "command") else ""
     if text:
@@ -119,6 +117,10 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         if scan is not None:
             return scan
 
+    if lost and not (inp.kind == "command" and inp.command[0] == "start"):
+        notice = Reply(turn.t("notice.restarted"))
+        new, replies = _start(turn)
+        return new, [notice, *replies]
     if inp.kind == "command":
         return _command(turn, inp)
     if turn.state.silenced:
@@ -251,10 +253,11 @@ def _choose(turn: _Turn, opt: Option) -> Result:
 
 def _back(turn: _Turn) -> Result:
     s = turn.state
-    if not s.history:
+    history = tuple(n for n in s.history if n in turn.b.flow.nodes)
+    if not history:
         return _start(turn)
-    turn.state = dataclasses.replace(s, node=s.history[-1], history=s.history[:-1])
-    return _show(turn, turn.state.node or turn.b.flow.start, record=False)
+    turn.state = dataclasses.replace(s, node=history[-1], history=history[:-1])
+    return _show(turn, history[-1], record=False, skip=False)
 
 
 def _start(turn: _Turn) -> Result:
@@ -269,11 +272,12 @@ def _goto(turn: _Turn, node_id: str) -> Result:
     return _show(turn, node_id, record=True)
 
 
-def _show(turn: _Turn, node_id: str, record: bool) -> Result:
+def _show(turn: _Turn, node_id: str, record: bool, skip: bool = True) -> Result:
+    """Arrive at a node. `skip` is off when going back: a skipped question is asked then."""
     flow = turn.b.flow
     node = flow.nodes[node_id]
     s = turn.state
-    if node.choose == "region" and node.skip_if_known and s.region and node.goto:
+    if skip and node.choose == "region" and node.skip_if_known and s.region and node.goto:
         if record and s.node:
             turn.state = dataclasses.replace(s, history=(*s.history, s.node)[-HISTORY:])
             record = False

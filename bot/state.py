@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -21,6 +22,8 @@ from typing import Protocol
 
 from .engine import State
 from .models import StateConfig
+
+log = logging.getLogger("helpline_bot.state")
 
 
 class Store(Protocol):
@@ -46,20 +49,44 @@ def _encode(state: State) -> str:
     return json.dumps(state.to_dict(), separators=(",", ":"))
 
 
+_TEXT_FIELDS = ("node", "lang", "region", "audience", "topic")
+
+
+def _well_formed(state: State) -> bool:
+    """Every field has the type the engine expects (a record from a bug, an older version or a
+    hand edit could hold anything; the engine must never see it)."""
+    return (
+        all(v is None or isinstance(v, str) for v in (getattr(state, f) for f in _TEXT_FIELDS))
+        and all(isinstance(v, str) for v in (*state.history, *state.tail))
+        and isinstance(state.tail_at, int | float)
+        and not isinstance(state.tail_at, bool)
+        and isinstance(state.silenced, bool)
+    )
+
+
 def _decode(raw: str | bytes | None) -> State | None:
+    """A stored record, or None: an unreadable record is a fresh conversation, never a crash."""
     if raw is None:
         return None
     try:
-        return State.from_dict(json.loads(raw))
-    except (ValueError, TypeError):
-        return None  # an unreadable record is a fresh conversation, never a crash
+        data = json.loads(raw)
+        if not isinstance(data, dict) or any(
+            not isinstance(data.get(k, []), list) for k in ("history", "tail")
+        ):
+            return None  # tuple("abc") or tuple({...}) would read as something else
+        state = State.from_dict(data)
+    except (ValueError, TypeError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return state if _well_formed(state) else None
 
 
 class MemoryStore:
+    """Keeps the same JSON record the other stores keep, so all three read and write alike."""
+
     def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic):
         self.ttl = ttl
         self.clock = clock
-        self._data: dict[str, tuple[float, State]] = {}
+        self._data: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._last_sweep = clock()
 
@@ -71,11 +98,12 @@ class MemoryStore:
             if item is None or now - item[0] > self.ttl:
                 self._data.pop(key, None)
                 return None
-            return item[1]
+        return _decode(item[1])
 
     def put(self, key: str, state: State) -> None:
+        record = _encode(state)
         with self._lock:
-            self._data[key] = (self.clock(), state)
+            self._data[key] = (self.clock(), record)
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -124,23 +152,41 @@ class SQLiteStore:
 
 
 class RedisStore:
-    """Redis does the expiry itself (key TTL), so every worker sees the same rule."""
+    """Redis does the expiry itself (key TTL), so every worker sees the same rule.
+
+    Redis being unreachable costs the conversation, never a reply: `get` then reads as a
+    fresh conversation and `put`/`delete` are skipped, with a warning (the kind of error
+    only), so the crisis check and the emergency reply still go out.
+    """
 
     def __init__(self, url: str, ttl: float, prefix: str = "helpline:state:"):
         import redis
 
-        self.ttl = int(ttl)
+        self.ttl = ttl
         self.prefix = prefix
+        self._ttl_ms = max(1, int(ttl * 1000))  # milliseconds: a 0 s expiry is an error
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def get(self, key: str) -> State | None:
-        return _decode(self._r.get(self.prefix + key))
+        try:
+            raw = self._r.get(self.prefix + key)
+        except self._errors as exc:
+            log.warning("state not read, starting afresh: %s", type(exc).__name__)
+            return None
+        return _decode(raw)
 
     def put(self, key: str, state: State) -> None:
-        self._r.set(self.prefix + key, _encode(state), ex=self.ttl)
+        try:
+            self._r.set(self.prefix + key, _encode(state), px=self._ttl_ms)
+        except self._errors as exc:
+            log.warning("state not saved: %s", type(exc).__name__)
 
     def delete(self, key: str) -> None:
-        self._r.delete(self.prefix + key)
+        try:
+            self._r.delete(self.prefix + key)
+        except self._errors as exc:
+            log.warning("state not deleted: %s", type(exc).__name__)
 
     def ping(self) -> bool:
         return bool(self._r.ping())

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -146,30 +146,37 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The pydantic model that sits at `loc`, to suggest its field names."""
     current: Any = model
     for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        f = current.model_fields.get(str(part))
-        if f is None:
-            # dict[str, Model]: the key is a free name, the value is the model
-            return None
-        current = _inner_model(f.annotation)
-        if current is None:
-            return None
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            current = _unwrap(current)  # a list item or a dict value
+        current = _unwrap(current) if not _is_model(current) and not _container(current) else current
+    return current if _is_model(current) else None
 
 
-def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
 
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
+
+def _container(tp: Any) -> bool:
+    return get_origin(tp) in (list, dict)
+
+
+def _unwrap(tp: Any) -> Any:
+    """list[X] → X, dict[K, V] → V, X | None → X."""
+    origin = get_origin(tp)
+    args = [a for a in get_args(tp) if a is not type(None)]
+    if origin is list and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if args and origin not in (list, dict):
+        models = [a for a in args if _is_model(a) or _container(a)]
+        return models[0] if models else tp
+    return tp
 
 
 def parse(doc: Doc, model: type[M], context: dict[str, Any] | None = None) -> M:

@@ -72,4 +72,4 @@ def check(expect: dict[str, Any], out: dict[str, Any], where: str) -> None:
 def _list(value: Any) -> list[str]:
     if value is None:
         return []
-    return [value] if isinstance(value, str) else list(value)
+    return [str(value)] if isinstance(value, str | int) else [str(v) for v in value]

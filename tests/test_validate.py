@@ -119,19 +119,24 @@ def test_node_id_too_long_for_callback_data(root_copy: Path, capsys) -> None:
     assert f"flows/main.yaml:{line_of(path, long_id)}:" in out
 
 
-def test_missing_source_stale_date_and_malformed_number(root_copy: Path, capsys) -> None:
+def test_missing_source(root_copy: Path, capsys) -> None:
     path = root_copy / "directory" / "IT.yaml"
     edit(path, "    source: https://azzurro.it\n", "")
+    code, out = run(root_copy, capsys)
+    assert code == 1
+    assert re.search(r"directory/IT\.yaml:\d+: missing key 'helplines\.1\.source'", out), out
+
+
+def test_malformed_number_and_stale_date(root_copy: Path, capsys) -> None:
+    path = root_copy / "directory" / "IT.yaml"
     edit(path, '        number: "114"', '        number: "11A4"')
     edit(path, "verified_on: 2026-01-01", "verified_on: 2020-01-01")
     code, out = run(root_copy, capsys)
     assert code == 1
-    assert re.search(r"directory/IT\.yaml:\d+: missing key 'helplines\.\d+\.source'", out), out
     assert f"directory/IT.yaml:{line_of(path, '11A4')}: '11A4' is not a phone number" in out
     stale = line_of(path, "verified_on: 2020-01-01")
-    assert (
-        f"directory/IT.yaml:{stale}: warning: 'it_telefono_amico' was verified on 2020-01-01" in out
-    )
+    expected = f"directory/IT.yaml:{stale}: warning: 'it_telefono_amico' was verified on 2020-01-01"
+    assert expected in out
 
 
 def test_unquoted_number_is_explained(root_copy: Path, capsys) -> None:

@@ -13,6 +13,7 @@ import collections
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -283,12 +284,22 @@ def main(args: argparse.Namespace, token: str) -> int:
     from ..cli import load_or_exit
     from ..state import open_store, salt_from_env
 
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+    if args.webhook_url and not secret:
+        # before anything else: one line, not buried under the bundle's warnings
+        print("TELEGRAM_WEBHOOK_SECRET is required with --webhook-url", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request URL, and the URL holds the token: keep it quiet
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request URL, and the URL holds the token: keep it quiet. At DEBUG,
+    # python-telegram-bot logs whole updates (the user's words, ids) and request parameters
+    # (chat ids), and httpcore logs raw requests: cap them whatever --log-level says.
+    level = getattr(logging, args.log_level.upper())
+    for name, floor in (("httpx", logging.WARNING), ("httpcore", logging.WARNING),
+                        ("telegram", logging.INFO), ("uvicorn", logging.INFO)):  # fmt: skip
+        logging.getLogger(name).setLevel(max(level, floor))
     bundle = load_or_exit(args.root)
     holder = Holder(args.root, bundle)
     for w in bundle.warnings:
@@ -305,10 +316,6 @@ def main(args: argparse.Namespace, token: str) -> int:
     if args.webhook_url:
         from .webhook import make_server
 
-        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
-        if not secret:
-            print("TELEGRAM_WEBHOOK_SECRET is required with --webhook-url", flush=True)
-            return 2
         app = build_application(
             token,
             bridge,

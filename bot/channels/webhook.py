@@ -32,7 +32,8 @@ def make_app(application: Any, path: str, secret: str) -> Starlette:
             return PlainTextResponse("too large", status_code=413)
         try:
             update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError, TelegramError):
+        # AttributeError: a body that is JSON but not an object ([], 1, "x"): a 400, not a 500
+        except (ValueError, TypeError, KeyError, AttributeError, TelegramError):
             return PlainTextResponse("bad update", status_code=400)
         await application.update_queue.put(update)
         return PlainTextResponse("ok")

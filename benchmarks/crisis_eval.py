@@ -1,0 +1,118 @@
+"""Recall and false alarms of the crisis lists on the hand-written corpus, per language.
+
+Run from the repo root: `python benchmarks/crisis_eval.py`. The corpus (tests/crisis/*.yaml)
+is written as people type, before the lists; when a line here shows a miss, fix the LIST.
+Every miss and every false alarm is printed, with the phrases that fired, for review.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from bot import yamlfile  # noqa: E402
+from bot.crisis import Detector, Scan  # noqa: E402
+from bot.models import PhraseFile  # noqa: E402
+
+LANGUAGES = ("it", "en", "es", "fr", "de")
+
+
+def load_detector(root: Path = ROOT) -> Detector:
+    files = [
+        yamlfile.parse(yamlfile.load(root / "crisis" / f"{lang}.yaml", root), PhraseFile)
+        for lang in LANGUAGES
+    ]
+    return Detector(files)
+
+
+def load_corpus(lang: str, root: Path = ROOT) -> dict:
+    with open(root / "tests" / "crisis" / f"{lang}.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def scan_sequence(detector: Detector, messages: Iterable[str]) -> Scan:
+    """Scan consecutive messages as the bot does, passing each tail on; the last scan."""
+    tail: tuple[str, ...] = ()
+    scan = Scan((), ())
+    for message in messages:
+        scan = detector.scan(message, tail)
+        tail = scan.tail
+    return scan
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    fired: list[tuple[str, str]] = field(default_factory=list)  # (message, phrases)
+    quiet: list[str] = field(default_factory=list)
+
+    def add(self, message: str, scan: Scan) -> None:
+        self.total += 1
+        if scan.crisis:
+            self.fired.append((message, ", ".join(sorted({h.phrase for h in scan.hits}))))
+        else:
+            self.quiet.append(message)
+
+    def rate(self) -> float:
+        return len(self.fired) / self.total if self.total else 0.0
+
+
+def evaluate(detector: Detector) -> dict[str, dict[str, Tally]]:
+    result: dict[str, dict[str, Tally]] = {}
+    for lang in LANGUAGES:
+        corpus = load_corpus(lang)
+        tallies = {k: Tally() for k in ("crisis", "ordinary", "idioms", "split")}
+        for kind in ("crisis", "ordinary", "idioms"):
+            for message in corpus.get(kind) or []:
+                tallies[kind].add(message, detector.scan(message))
+        for messages in corpus.get("split") or []:
+            tallies["split"].add(" / ".join(messages), scan_sequence(detector, messages))
+        result[lang] = tallies
+    return result
+
+
+def _pct(t: Tally) -> str:
+    return f"{t.rate():7.1%} ({len(t.fired):>3}/{t.total:<3})"
+
+
+def main() -> int:
+    detector = load_detector()
+    result = evaluate(detector)
+    total = {k: Tally() for k in ("crisis", "ordinary", "idioms", "split")}
+    for tallies in result.values():
+        for kind, t in tallies.items():
+            total[kind].total += t.total
+            total[kind].fired += t.fired
+            total[kind].quiet += t.quiet
+    print(f"crisis phrases loaded: {detector.size}")
+    header = f"{'lang':<8}{'recall':<19}{'false alarms':<19}{'idioms firing':<19}{'split recall':<19}"
+    print(header)
+    print("-" * len(header))
+    for lang, t in [*result.items(), ("overall", total)]:
+        print(
+            f"{lang:<8}{_pct(t['crisis']):<19}{_pct(t['ordinary']):<19}"
+            f"{_pct(t['idioms']):<19}{_pct(t['split']):<19}"
+        )
+    for lang, t in result.items():
+        for message in t["crisis"].quiet:
+            print(f"MISS         [{lang}] {message!r}")
+        for message in t["split"].quiet:
+            print(f"SPLIT MISS   [{lang}] {message!r}")
+    for lang, t in result.items():
+        for message, phrases in t["ordinary"].fired:
+            print(f"FALSE ALARM  [{lang}] {message!r}  <- {phrases}")
+    for lang, t in result.items():
+        for message, phrases in t["idioms"].fired:
+            print(f"IDIOM FIRES  [{lang}] {message!r}  <- {phrases}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
