@@ -2,7 +2,7 @@
 
     python benchmarks/workers.py            # 2,000 updates per run
     python benchmarks/workers.py --quick    # 200 updates per run
-    python benchmarks/workers.py --as-shipped
+    python benchmarks/workers.py --as-shipped --no-stats --threads 32 --timeout 60
 
 For each worker count it starts a fake Bot API (in this process), a Redis (REDIS_URL, else a
 private redis-server on a free port) and real `helpline-bot run --webhook-url …` processes on
@@ -16,7 +16,9 @@ conversations reached the right lines (the proof that the state really was share
 By default the workers run with python-telegram-bot's AIORateLimiter overall limit switched off
 (a one-line patch in the launcher, nothing else changes), so the numbers are the workers'
 capacity. `--as-shipped` keeps the limiter: 30 messages per second per worker, Telegram's
-per-bot limit, and the table then measures the limiter.
+per-bot limit, and the table then measures the limiter. The statistics SQLite stays on, as
+config.yaml ships it (one synchronous write per update in each worker's event loop);
+`--no-stats` switches it off to show what it costs.
 
 Bounded: every run stops at --timeout seconds (120 by default) whatever happened, and every
 process it started is stopped before it exits.
@@ -43,6 +45,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -111,14 +115,18 @@ def launch(api: FakeBotAPI, root: Path, redis_url: str, unthrottled: bool) -> tu
 
 @contextlib.contextmanager
 def workers(
-    api: FakeBotAPI, count: int, redis_url: str, tmp: Path, unthrottled: bool
+    api: FakeBotAPI, count: int, redis_url: str, tmp: Path, opts: Options
 ) -> Iterator[list[int]]:
     started: list[Bot] = []
     try:
         ports = []
         for i in range(count):
             root = redis_root(Path(tempfile.mkdtemp(prefix=f"w{count}_{i}_", dir=tmp)))
-            bot, port = launch(api, root, redis_url, unthrottled)
+            if not opts.stats:
+                config = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))
+                config["stats"] = {**config.get("stats", {}), "enabled": False}
+                (root / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+            bot, port = launch(api, root, redis_url, opts.unthrottled)
             started.append(bot)
             ports.append(port)
         deadline = time.monotonic() + 30
@@ -131,6 +139,12 @@ def workers(
     finally:
         for bot in started:
             stop_bot(bot)
+
+
+@dataclass(frozen=True)
+class Options:
+    unthrottled: bool = True  # PTB's AIORateLimiter overall limit off
+    stats: bool = True  # the statistics SQLite, as config.yaml ships it
 
 
 @dataclass
@@ -252,9 +266,9 @@ def converse(
 
 def measure(
     count: int, updates: int, threads: int, timeout: float, redis_url: str, tmp: Path,
-    unthrottled: bool, chats: Iterator[int],
+    opts: Options, chats: Iterator[int],
 ) -> Run:  # fmt: skip
-    with TimedAPI() as api, workers(api, count, redis_url, tmp, unthrottled) as ports:
+    with TimedAPI() as api, workers(api, count, redis_url, tmp, opts) as ports:
         warm = Run(count, planned=STEPS * 2 * count)  # two conversations per worker, not timed
         converse(api, ports, chats, warm, time.monotonic() + 30, warmup=True)
         if warm.failures:
@@ -282,23 +296,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="seconds per run at most")
     parser.add_argument("--as-shipped", action="store_true",
                         help="keep PTB's 30 messages/s per worker limit")  # fmt: skip
+    parser.add_argument("--no-stats", action="store_true",
+                        help="switch the statistics SQLite off in the workers' config")  # fmt: skip
     args = parser.parse_args(argv)
     updates = 200 if args.quick else args.updates
-    unthrottled = not args.as_shipped
+    opts = Options(unthrottled=not args.as_shipped, stats=not args.no_stats)
 
     with redis_server() as redis_url, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         if redis_url is None or not redis_ping(redis_url, timeout=3):
             print("no Redis: set REDIS_URL or install redis-server", file=sys.stderr)
             return 2
-        mode = "rate limiter off (capacity)" if unthrottled else "as shipped: 30 msg/s per worker"
+        mode = ("rate limiter off" if opts.unthrottled else "rate limiter on (30 msg/s per worker)")
+        mode += ", statistics " + ("on (as shipped)" if opts.stats else "off")
         print(f"{updates} updates per run, {args.threads} conversations at once, "
               f"round robin; {mode}")  # fmt: skip
         print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs; load generator, fake "
               "Bot API, workers and Redis all on this machine (127.0.0.1)\n")  # fmt: skip
         chats = itertools.count(3_000_000_000 + int(time.time()) % 1_000_000 * 1000)
         runs = [
-            measure(n, updates, args.threads, args.timeout, redis_url, Path(tmp), unthrottled,
-                    chats)  # fmt: skip
+            measure(n, updates, args.threads, args.timeout, redis_url, Path(tmp), opts, chats)
             for n in (1, 2)
         ]
 
@@ -307,9 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     print(head)
     print("-" * len(head))
     for r in runs:
+        median = statistics.median(r.latencies) * 1000 if r.latencies else math.nan
         print(f"{r.workers:>7}  {len(r.latencies):>4}/{r.planned:<4}  {r.seconds:>7.2f}  "
-              f"{r.rate:>9.1f}  {statistics.median(r.latencies) * 1000 if r.latencies else 0:>9.1f}"
-              f"  {r.percentile(0.99):>7.1f}  {r.conversations_ok:>7}/{r.conversations:<8}")  # fmt: skip
+              f"{r.rate:>9.1f}  {median:>9.1f}  {r.percentile(0.99):>7.1f}  "
+              f"{r.conversations_ok:>7}/{r.conversations:<8}")  # fmt: skip
     one, two = runs
     ratio = two.rate / one.rate if one.rate else math.nan
     print(f"\nratio, 2 workers / 1 worker: {ratio:.2f}x")

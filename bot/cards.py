@@ -77,6 +77,10 @@ def helpline_card(b: Bundle, lang: str, line: Line, now: dt.datetime) -> str:
         facts.append(t(lang, "line.ages_max", max=h.ages.max))
     elif h.ages and h.ages.min is not None:
         facts.append(t(lang, "line.ages_min", min=h.ages.min))
+    if h.languages and lang not in h.languages:
+        # the user may not speak the line's language: say which ones it answers in
+        names = ", ".join(i18n.language_name(code, lang) for code in h.languages)
+        facts.append(t(lang, "line.languages", languages=names))
     if facts:
         parts.append(" · ".join(facts))
     if h.needs_review:

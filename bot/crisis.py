@@ -5,14 +5,16 @@ a message does not grow with the lists, and a user who switches language is stil
 Missing a crisis costs far more than a false alarm: nothing here suppresses a hit but the
 idioms a clinician listed, and only when the hit lies wholly inside one.
 
-Typos are met twice. Distinctive single words (`fuzzy:`) match with one edit of any kind
-(selfharn). Words of multi-word phrases are also repaired when a typed word is one dropped,
-extra or swapped letter away from them ("i wnat to die", "ich wil sterbn"); a repaired
-reading counts only for multi-word phrases, so a repair alone never makes a hit (nudes/dudes).
+Typos are met twice, with tables built once so that a message costs set look-ups, not edit
+distances. Distinctive single words (`fuzzy:`) match with any one edit (selfharn, suicde).
+Words of multi-word phrases are also repaired when a typed word is one left-out or swapped
+letter away ("i wnat to die", "ich wil sterbn"); a repaired reading counts only for phrases of
+two or more words, so a repair alone never makes a hit (nudes/dudes).
 """
 
 from __future__ import annotations
 
+import string
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,8 +27,11 @@ from .normalize import phrase_readings, readings, squeeze
 
 MIN_COMPACT = 7  # run-together phrases (#wanttodie) shorter than this are too easy to hit by chance
 MIN_FUZZY = 5  # typo-tolerant words shorter than this would collide with ordinary words
-MIN_REPAIR = 4  # shortest typed word repaired towards a phrase word (by a swap only, at 4)
+MIN_SWAP = 4  # shortest phrase word repaired from a swap (wnat → want)
+MIN_DROP = 5  # shortest typed word repaired from a left-out letter (sterbn → sterben); shorter
+#               ones are mostly real words ("come" is not "comes")
 MAX_TAIL = 6  # words kept from earlier messages, for phrases split over messages
+TYPO_LETTERS = string.ascii_lowercase  # what a slipped finger adds or puts instead
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,16 @@ class Scan:
 
 @dataclass(frozen=True)
 class _Entry:
-    """What one automaton key stands for: phrases, or an idiom, or both."""
+    """What one automaton key stands for: phrases, or an idiom, or both (then it is a phrase:
+    recall first)."""
 
     length: int
     words: int
     hits: tuple[Hit, ...]
     idiom: bool
+
+
+Span = tuple[int, int]  # first and last word index in one reading
 
 
 class Detector:
@@ -62,15 +71,15 @@ class Detector:
     def __init__(self, files: Iterable[PhraseFile]):
         self._words = ahocorasick.Automaton()  # " w1 w2 " and stems " w1 st"
         self._compact = ahocorasick.Automaton()  # "w1w2" inside one token
-        self._fuzzy: dict[str, Hit] = {}  # every one-deletion variant -> the listed word
+        self._fuzzy: dict[str, tuple[Hit, ...]] = {}  # every one-edit variant -> listed words
         self._starts: set[tuple[str, ...]] = set()  # word prefixes of multi-word phrases
         self._vocab: set[str] = set()  # words of multi-word phrases, the targets of repair
-        self._dropped: dict[str, str] = {}  # vocab word minus one letter -> vocab word
         self.size = 0
         keys: dict[str, list[Hit]] = {}
         counts: dict[str, int] = {}
         idioms: set[str] = set()
         compact: dict[str, list[Hit]] = {}
+        fuzzy: dict[str, list[Hit]] = {}
         for f in files:
             for category, phrases in f.phrases.items():
                 for phrase in phrases:
@@ -89,21 +98,25 @@ class Detector:
                 for words in phrase_readings(word):
                     if len(words) == 1 and len(words[0]) >= MIN_FUZZY:
                         hit = Hit(f.language, "fuzzy", word)
-                        for variant in _deletions(words[0]):
-                            self._fuzzy.setdefault(variant, hit)
+                        for variant in _one_edit(words[0]):
+                            fuzzy.setdefault(variant, []).append(hit)
         for key in keys.keys() | idioms:
             hits = tuple(dict.fromkeys(keys.get(key, ())))
             self._words.add_word(key, _Entry(len(key), counts[key], hits, key in idioms))
         for key, hits in compact.items():
-            self._compact.add_word(key, tuple(dict.fromkeys(hits)))
-        for word in sorted(self._vocab):  # sorted: the same repair on every run
-            if len(word) > MIN_REPAIR:
-                for variant in sorted(_deletions(word) - {word}):
-                    self._dropped.setdefault(variant, word)
-        self._fuzzy_max = max(map(len, self._fuzzy), default=0) + 1
-        self._fuzzy_p3 = {v[:3] for v in self._fuzzy}
-        # heads of the repair targets and of their one-letter-short forms
-        self._vocab_p3 = {v[:3] for v in self._vocab} | {v[:3] for v in self._dropped}
+            self._compact.add_word(key, (len(key), tuple(dict.fromkeys(hits))))
+        self._fuzzy = {k: tuple(dict.fromkeys(v)) for k, v in fuzzy.items()}
+        # repair tables: the typo -> the phrase word; sorted, so every run repairs alike
+        self._repair: dict[str, str] = {}
+        for word in sorted(self._vocab):
+            if len(word) >= MIN_SWAP:
+                for typo in _swaps(word):
+                    self._repair.setdefault(typo, word)
+            if len(word) > MIN_DROP:
+                for typo in _drops(word):
+                    self._repair.setdefault(typo, word)
+        for word in self._vocab:
+            self._repair.pop(word, None)  # a real phrase word is never "repaired"
         self._words.make_automaton()
         self._compact.make_automaton()
 
@@ -115,7 +128,8 @@ class Detector:
             if learn and len(words) > 1:
                 for n in range(1, len(words)):
                     self._starts.add(tuple(words[:n]))
-                self._vocab.update(w for w in words if len(w) >= MIN_REPAIR)
+                # a stem's last word is a prefix, not a word to repair towards
+                self._vocab.update(words[:-1] if stem else words)
             key = " " + " ".join(words) + ("" if stem else " ")
             joined = squeeze("".join(words))
             comp = joined if len(words) > 1 and len(joined) >= MIN_COMPACT else None
@@ -129,10 +143,12 @@ class Detector:
         if tail:
             last = readings(" ".join(tail) + " " + text)
             found = found + [r for r in last if r not in found]
-        per_word = self._per_word({w for words in found for w in words})
+        distinct = {w for words in found for w in words}
+        fuzzy = {w: self._fuzzy[w] for w in distinct if w in self._fuzzy}
+        repair = {w: self._repair[w] for w in distinct if w in self._repair}
         hits: dict[Hit, None] = {}
         for words in found:
-            hits.update(dict.fromkeys(self._scan_words(words, per_word)))
+            hits.update(dict.fromkeys(self._scan_words(words, fuzzy, repair)))
         return Scan(tuple(hits), self._tail(last))
 
     def _tail(self, found: list[list[str]]) -> tuple[str, ...]:
@@ -145,104 +161,79 @@ class Detector:
                     break
         return best
 
-    def _per_word(self, words: set[str]) -> dict[str, tuple[tuple[Hit, ...], str | None]]:
-        """Work that depends on one word only, done once per distinct word of the message:
-        typo-tolerant single words, run-together phrases, and the repair of a typed word
-        towards a phrase word. Words with nothing to report are left out. Cheap three-letter
-        prefix tests skip the edit work for words that cannot be one edit from a target."""
-        out: dict[str, tuple[tuple[Hit, ...], str | None]] = {}
-        fuzzy, vocab, dropped = self._fuzzy, self._vocab, self._dropped
-        fuzzy_p3, vocab_p3 = self._fuzzy_p3, self._vocab_p3
-        for word in words:
-            size = len(word)
-            if size < MIN_REPAIR:
-                continue
-            hits: list[Hit] = []
-            if size >= MIN_COMPACT:
-                hits.extend(h for _, found in self._compact.iter(word) for h in found)
-            heads = _edit_heads(word)
-            if size <= self._fuzzy_max and not fuzzy_p3.isdisjoint(heads):
-                hits.extend(dict.fromkeys(fuzzy[v] for v in _deletions(word) if v in fuzzy))
-            repair = None
-            if word not in vocab and not vocab_p3.isdisjoint(heads):
-                repair = dropped.get(word)  # a letter left out: sterbn -> sterben
-                if repair is None:  # two letters swapped: wnat -> want
-                    repair = next((s for s in _swaps(word) if s in vocab), None)
-                if repair is None and size > MIN_REPAIR:  # a letter too many: myselfe
-                    repair = min(
-                        (d for d in _deletions(word) if len(d) > MIN_REPAIR and d in vocab),
-                        default=None,
-                    )
-            if hits or repair:
-                out[word] = (tuple(hits), repair)
-        return out
-
     def _matches(
-        self, words: list[str], multi_only: bool = False
-    ) -> tuple[list[tuple[int, int, tuple[Hit, ...]]], list[tuple[int, int]]]:
-        """Phrase hits and idioms in one reading, as (first word, last word, hits) spans."""
+        self, words: list[str], repaired: bool = False
+    ) -> tuple[list[tuple[int, int, tuple[Hit, ...]]], list[Span]]:
+        """Phrase hits and idioms in one reading, as (first word, last word, hits), plus the
+        run-together phrases found inside single words."""
         line = " " + " ".join(words) + " "
         found: list[tuple[int, int, tuple[Hit, ...]]] = []
-        idioms: list[tuple[int, int]] = []
-        starts: list[int] | None = None
+        idioms: list[Span] = []
+        starts: list[int] = []
+
+        def word_at(pos: int) -> int:
+            if not starts:  # where each word begins, computed only when something matched
+                starts.extend(accumulate((len(w) + 1 for w in words), initial=1))
+            return bisect_right(starts, pos) - 1
+
         for end, entry in self._words.iter(line):
-            if multi_only and entry.words < 2 and not entry.idiom:
-                continue
-            if starts is None:  # where each word begins, computed only when something matched
-                starts = [0, *accumulate(len(w) + 1 for w in words)]
-            first = bisect_right(starts, end - entry.length + 1) - 1
-            span = (first, first + entry.words - 1)
-            if entry.hits and not (multi_only and entry.words < 2):
-                found.append((*span, entry.hits))
+            if entry.hits and not (repaired and entry.words < 2):
+                first = word_at(end - entry.length + 2)
+                found.append((first, first + entry.words - 1, entry.hits))
             elif entry.idiom:
-                idioms.append(span)
+                first = word_at(end - entry.length + 2)
+                idioms.append((first, first + entry.words - 1))
+        if not repaired:
+            for end, (length, hits) in self._compact.iter(line):
+                i = word_at(end - length + 1)
+                found.append((i, i, hits))
         return found, idioms
 
     def _scan_words(
-        self, words: list[str], per_word: dict[str, tuple[tuple[Hit, ...], str | None]]
+        self, words: list[str], fuzzy: dict[str, tuple[Hit, ...]], repair: dict[str, str]
     ) -> Iterable[Hit]:
         if not words:
             return
         found, idioms = self._matches(words)
-        repaired: list[str] | None = None
-        if per_word:
+        if fuzzy or repair:
+            repaired: list[str] | None = None
             for i, word in enumerate(words):
-                extra = per_word.get(word)
-                if extra is not None:
-                    hits, repair = extra
-                    if hits:  # fuzzy and run-together hits lie within their word
-                        found.append((i, i, hits))
-                    if repair:
-                        repaired = repaired or list(words)
-                        repaired[i] = repair
-        if repaired is not None:
-            # repairs keep the word count, so spans of both readings compare; only phrases of
-            # two or more words count here, so a repair alone never makes a hit
-            more, more_idioms = self._matches(repaired, multi_only=True)
-            found += more
-            idioms += more_idioms
+                if word in fuzzy:
+                    found.append((i, i, fuzzy[word]))
+                if word in repair:
+                    repaired = repaired or list(words)
+                    repaired[i] = repair[word]
+            if repaired is not None:
+                # a repair keeps the word count, so spans of both readings compare
+                more, more_idioms = self._matches(repaired, repaired=True)
+                found += more
+                idioms += more_idioms
         for first, last, hits in found:
             if not any(s <= first and last <= e for s, e in idioms):
                 yield from hits
 
 
-def _deletions(word: str) -> set[str]:
-    """The word and every way to drop one letter: two words share one iff they are one typo
-    apart (symmetric deletion), without comparing against every listed word."""
-    if len(word) > 40:
-        return {word}
-    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _drops(word: str) -> set[str]:
+    """Every way to leave out one letter."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def _edit_heads(word: str) -> set[str]:
-    """The first three letters of every string one deletion or swap away from `word` (and of
-    `word`). Two words one edit apart share a variant, hence one of these heads."""
-    w = word
-    return {w[:3], w[1:4], w[0] + w[2:4], w[:2] + w[3:4], w[1] + w[0] + w[2], w[0] + w[2] + w[1]}
+def _swaps(word: str) -> set[str]:
+    """Every way to swap two neighbouring letters (want → wnat)."""
+    return {
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    }
 
 
-def _swaps(word: str) -> Iterable[str]:
-    """Every way to swap two neighbouring letters (wnat -> want)."""
-    for i in range(len(word) - 1):
-        if word[i] != word[i + 1]:
-            yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+def _one_edit(word: str) -> set[str]:
+    """The word and everything one edit away: a letter left out, added, changed, or two
+    swapped. Built once per fuzzy word, so a message costs one look-up per word."""
+    out = {word} | _drops(word) | _swaps(word)
+    for i in range(len(word) + 1):
+        for ch in TYPO_LETTERS:
+            out.add(word[:i] + ch + word[i:])
+            if i < len(word):
+                out.add(word[:i] + ch + word[i + 1 :])
+    return {squeeze(w) for w in out}

@@ -71,6 +71,10 @@ def country_name(code: str, lang: str) -> str:
     return _territories(lang).get(code) or _territories("en").get(code) or code
 
 
+def language_name(code: str, lang: str) -> str:
+    return Locale.parse(lang).languages.get(code) or code
+
+
 def is_country(code: str) -> bool:
     return code in _territories("en")
 

@@ -190,6 +190,10 @@ class Emergency(Provenance):
     number: StrictStr
     kind: Literal["general", "police", "ambulance", "fire", "sms", "missing_children"] = "general"
     note: Translated | None = None
+    unlike_libphonenumber: str | None = Field(
+        None,
+        description="Why this number is right although libphonenumber's emergency list lacks it.",
+    )
 
 
 class Helpline(Provenance):

@@ -5,20 +5,23 @@ small capitals) or simply type fast (moriiiire, piu for più). Every step here u
 habit. The same function runs on the phrase lists, so a phrase and its disguise end up as the
 same tokens.
 
-Speed matters because this runs on every message before anything else: the work is done by
-str.translate and compiled regular expressions, never a Python loop over characters, so a
-4 kB message costs about as much as a few short ones.
+This runs on every message before anything else, so it is written for speed: whole-text
+str.translate and compiled regular expressions, never a Python loop over characters, and an
+extra reading (leetspeak, joined punctuation, spaced letters) is only built when the text has
+what could change it. Most text is ASCII once accents are stripped, and takes the fast path.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 # Letters from other scripts that look like Latin ones (Cyrillic and Greek, lower case after
 # casefold), and the "small capitals" that font generators produce (ꜱᴜɪᴄɪᴅᴇ), which NFKC does
 # not fold. Only look-alikes: a real Russian or Greek word is not turned into Latin nonsense
-# that could match, because the lists hold Latin-script languages only.
+# that could match, because the lists hold Latin-script languages only. Typographic
+# punctuation becomes ASCII (I’m = I'm) and ligatures are spelt out (sœur = soeur).
 HOMOGLYPHS = str.maketrans(
     {
         "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
@@ -30,8 +33,13 @@ HOMOGLYPHS = str.maketrans(
         "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h",
         "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
         "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+        "œ": "oe", "æ": "ae",
+        "’": "'", "‘": "'", "‛": "'", "ʼ": "'", "´": "'", "`": "'",
+        "“": '"', "”": '"', "«": '"', "»": '"', "„": '"',
+        "–": "-", "—": "-", "¿": " ", "¡": " ",
     }
 )  # fmt: skip
+_HOMOGLYPH_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in HOMOGLYPHS) + "]")
 
 # Leetspeak, tried as an extra reading of the text (never the only one): "100 pills" must keep
 # its digits in the plain reading.
@@ -39,19 +47,24 @@ LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
      "|": "l", "€": "e"}
 )  # fmt: skip
-_LEET_CHARS = frozenset("013457@$!|€")
+# Only worth a reading when a leet character touches a letter (su1c1de, st3rb3n, r@pe): "14",
+# "100%" and a final "!" change nothing.
+_LEET_IN_WORD = re.compile(r"[013457@$!|€](?=[^\W\d_])|(?<=[^\W\d_])[013457@$|€]")
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn", "Mn", "Me"}
 # ASCII control characters vanish (they hide a word: "kill\x00myself"), except line breaks
 # and tabs, which separate words.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
-_BREAKS = re.compile(r"[\n\t\r]")
-_REPEATS = re.compile(r"(.)\1+")
+_ASCII_CONTROLS = str.maketrans(
+    {chr(i): (" " if chr(i) in "\n\t\r" else None) for i in (*range(32), 127)}
+)
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_REPEATS = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character followed by itself
 _WORD = re.compile(r"[^\W_]+")
-_NOT_WORD = re.compile(r"[^\w\s]|_")  # punctuation and symbols, not spaces
-
-
-_HOMOGLYPH_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in HOMOGLYPHS) + "]")
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_INNER_PUNCTUATION = re.compile(r"[^\W_](?:[^\w\s]|_)+[^\W_]")
+_SPACED = re.compile(r"(?<!\S)[^\W\d_](?:\s+[^\W\d_]){2,}(?!\S)")
+_ASCII_GAP = str.maketrans({c: " " for c in string.punctuation})
+_ASCII_JOIN = str.maketrans("", "", string.punctuation)
 
 
 def fold(text: str) -> str:
@@ -61,50 +74,37 @@ def fold(text: str) -> str:
     own (💊 is a method word), wherever they were typed.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    if not text.isascii():
-        if _HOMOGLYPH_CHARS.search(text):
-            text = text.translate(HOMOGLYPHS)
-        text = unicodedata.normalize("NFD", text)
-        drop, pad = [], []
-        for ch in set(text):
-            if not ch.isascii():
-                cat = unicodedata.category(ch)
-                if cat in _INVISIBLE:
-                    drop.append(re.escape(ch))
-                elif cat == "So":
-                    pad.append(re.escape(ch))
-        if drop:
-            text = re.sub(f"[{''.join(drop)}]+", "", text)
-        if pad:
-            text = re.sub(f"[{''.join(pad)}]", r" \g<0> ", text)
-        text = unicodedata.normalize("NFC", text)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
-    return _BREAKS.sub(" ", text)
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS)
+    if _HOMOGLYPH_CHARS.search(text):
+        text = text.translate(HOMOGLYPHS)
+    text = unicodedata.normalize("NFD", text)
+    drop, pad = [], []
+    for ch in set(text):
+        if not ch.isascii():
+            cat = unicodedata.category(ch)
+            if cat in _INVISIBLE:
+                drop.append(re.escape(ch))
+            elif cat == "So":
+                pad.append(re.escape(ch))
+    if drop:
+        text = re.sub(f"[{''.join(drop)}]+", "", text)
+    if pad:
+        text = re.sub(f"[{''.join(pad)}]", r" \g<0> ", text)
+    text = unicodedata.normalize("NFC", text)
+    if _CONTROLS.search(text):
+        text = text.translate(_ASCII_CONTROLS)
+    return text
 
 
 def leet(folded: str) -> str:
-    """The leetspeak reading (su1c1de → suicide), or the text itself when it has none."""
-    for ch, latin in _LEET_PAIRS:
-        if ch in folded:
-            folded = folded.replace(ch, latin)
-    return folded
-
-
-_LEET_PAIRS = tuple((chr(k), v) for k, v in LEET.items())
+    """The leetspeak reading of a folded text (su1c1de → suicide)."""
+    return folded.translate(LEET)
 
 
 def squeeze(word: str) -> str:
     """moriiiire → morire. Applied to every token, phrases included, so "kill" reads "kil"."""
-    if len(word) < 40:
-        return _REPEATS.sub(r"\1", word)
-    # long text: one C-speed replace per letter that is doubled somewhere, not a regex step
-    # per character
-    for ch in set(word):
-        double = ch + ch
-        while double in word:
-            word = word.replace(double, ch)
-    return word
+    return _REPEATS.sub("", word)
 
 
 def _symbols(folded: str) -> str:
@@ -119,14 +119,24 @@ def _symbols(folded: str) -> str:
 def tokens(folded: str, joined: bool = False) -> list[str]:
     """Split folded text into words. `joined` drops punctuation inside a word (s.u.i.c.i.d.e,
     i'm) instead of splitting on it; both readings are tried, since "picchia,aiuto" must stay
-    two words. Whole-text regular expressions, no per-character Python."""
+    two words."""
     return _tokens(squeeze(folded), _symbols(folded), joined)
 
 
 def _tokens(squeezed: str, symbols: str, joined: bool) -> list[str]:
+    ascii_text = squeezed.isascii()
     if joined:
-        drop = re.compile(rf"[^\w\s{symbols}]|_") if symbols else _NOT_WORD
-        return squeeze(drop.sub("", squeezed)).split()
+        if ascii_text:
+            text = squeezed.translate(_ASCII_JOIN)
+        elif symbols:
+            text = re.sub(rf"[^\w\s{symbols}]|_", "", squeezed)
+        else:
+            text = _PUNCTUATION.sub("", squeezed)
+        if _INNER_PUNCTUATION.search(squeezed):  # k.i.l.l joins into kill: squeeze again
+            text = squeeze(text)
+        return text.split()
+    if ascii_text:
+        return squeezed.translate(_ASCII_GAP).split()
     if symbols:
         return re.findall(rf"[^\W_]+|[{symbols}]", squeezed)
     return _WORD.findall(squeezed)
@@ -150,33 +160,26 @@ def join_spaced(words: list[str]) -> list[str]:
     return out
 
 
-def _has_spaced_letters(words: list[str]) -> bool:
-    """Three one-letter words in a row: only then can join_spaced change anything."""
-    run = 0
-    for w in words:
-        run = run + 1 if len(w) == 1 else 0
-        if run >= 3:
-            return True
-    return False
-
-
 def readings(text: str) -> list[list[str]]:
     """Every way to read a message: punctuation as a gap or not, leetspeak or not, spaced
     letters joined or not. A reading is only built when the text has what could change it
-    (digits or symbols, punctuation, single letters), so plain text costs one reading."""
+    (leet characters inside words, punctuation, single letters), so plain text costs one."""
     folded = fold(text)
     bases = [folded]
-    if not _LEET_CHARS.isdisjoint(folded):
+    if _LEET_IN_WORD.search(folded):
         bases.append(leet(folded))
-    found: list[list[str]] = []
     symbols = _symbols(folded)
+    found: list[list[str]] = []
     for base in bases:
         squeezed = squeeze(base)
         variants = [_tokens(squeezed, symbols, False)]
-        if _NOT_WORD.search(base):  # punctuation somewhere: also read it joined
+        if _PUNCTUATION.search(squeezed):
             variants.append(_tokens(squeezed, symbols, True))
         for words in variants:
-            for candidate in (words, join_spaced(words)) if _has_spaced_letters(words) else (words,):
+            candidates = [words]
+            if _SPACED.search(" ".join(words)):
+                candidates.append(join_spaced(words))
+            for candidate in candidates:
                 if candidate not in found:
                     found.append(candidate)
     return found

@@ -153,7 +153,8 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
             current = field.annotation
         else:
             current = _unwrap(current)  # a list item or a dict value
-        current = _unwrap(current) if not _is_model(current) and not _container(current) else current
+        if not _is_model(current) and not _container(current):
+            current = _unwrap(current)  # X | None
     return current if _is_model(current) else None
 
 
