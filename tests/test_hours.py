@@ -53,8 +53,8 @@ def test_at_three_on_a_weekday_nothing_closed_is_offered_as_open(bundle: Bundle)
 def test_christmas_day_with_a_ph_off_line(root_copy: Path) -> None:
     path = root_copy / "directory" / "IT.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('hours: "Mo-Su 09:00-24:00"', 'hours: "Mo-Su 09:00-24:00; PH off"'),
-                    encoding="utf-8")  # fmt: skip
+    ph_off = text.replace('hours: "Mo-Su 09:00-24:00"', 'hours: "Mo-Su 09:00-24:00; PH off"')
+    path.write_text(ph_off, encoding="utf-8")
     bundle = load_bundle(root_copy)
     christmas = dt.datetime(2026, 12, 25, 15, 0, tzinfo=ROME)
     text = lines_at(bundle, christmas, "young", "Non lo so, ho solo bisogno di parlare")

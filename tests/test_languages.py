@@ -20,8 +20,14 @@ def screens(bundle: Bundle, lang: str) -> str:
     for node in bundle.flow.nodes:
         for region in ("IT", "ES", "FR", "DE", "GB", "PE", "ZZ"):
             state = State(node=node, lang=lang, region=region, audience="young", topic="self_harm")
-            for inp in (Input("press", data="carry"), Input("text", "I want to die"),
-                        Input("other"), Input("text", "???"), Input("press", data="forged")):  # fmt: skip
+            inputs = (
+                Input("press", data="carry"),
+                Input("text", "I want to die"),
+                Input("other"),
+                Input("text", "???"),
+                Input("press", data="forged"),
+            )
+            for inp in inputs:
                 _, replies = reply(bundle, state, dataclass_at(inp))
                 out += [r.text for r in replies]
                 out += [b.label for r in replies for row in r.buttons for b in row]
