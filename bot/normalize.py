@@ -40,6 +40,7 @@ HOMOGLYPHS = str.maketrans(
     }
 )  # fmt: skip
 _HOMOGLYPH_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in HOMOGLYPHS) + "]")
+_HOMOGLYPH_OF = {chr(k): v for k, v in HOMOGLYPHS.items()}
 
 # Leetspeak, tried as an extra reading of the text (never the only one): "100 pills" must keep
 # its digits in the plain reading.
@@ -47,9 +48,7 @@ LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
      "|": "l", "€": "e"}
 )  # fmt: skip
-# Only worth a reading when a leet character touches a letter (su1c1de, st3rb3n, r@pe): "14",
-# "100%" and a final "!" change nothing.
-_LEET_IN_WORD = re.compile(r"[013457@$!|€](?=[^\W\d_])|(?<=[^\W\d_])[013457@$|€]")
+_LEET_CHAR = re.compile(r"[013457@$!|€]")
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn", "Mn", "Me"}
 # ASCII control characters vanish (they hide a word: "kill\x00myself"), except line breaks
@@ -61,8 +60,8 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _REPEATS = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character followed by itself
 _WORD = re.compile(r"[^\W_]+")
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
-_INNER_PUNCTUATION = re.compile(r"[^\W_](?:[^\w\s]|_)+[^\W_]")
-_SPACED = re.compile(r"(?<!\S)[^\W\d_](?:\s+[^\W\d_]){2,}(?!\S)")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_SPACED = re.compile(r" [^\W\d_] [^\W\d_] [^\W\d_] ")  # on " ".join(words), padded
 _ASCII_GAP = str.maketrans({c: " " for c in string.punctuation})
 _ASCII_JOIN = str.maketrans("", "", string.punctuation)
 
@@ -76,17 +75,16 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     if text.isascii():
         return text.translate(_ASCII_CONTROLS)
-    if _HOMOGLYPH_CHARS.search(text):
-        text = text.translate(HOMOGLYPHS)
+    if _HOMOGLYPH_CHARS.search(text):  # a sub, not str.translate: that is slow off ASCII
+        text = _HOMOGLYPH_CHARS.sub(lambda m: _HOMOGLYPH_OF[m.group()], text)
     text = unicodedata.normalize("NFD", text)
     drop, pad = [], []
-    for ch in set(text):
-        if not ch.isascii():
-            cat = unicodedata.category(ch)
-            if cat in _INVISIBLE:
-                drop.append(re.escape(ch))
-            elif cat == "So":
-                pad.append(re.escape(ch))
+    for ch in set(_NON_ASCII.findall(text)):
+        cat = unicodedata.category(ch)
+        if cat in _INVISIBLE:
+            drop.append(re.escape(ch))
+        elif cat == "So":
+            pad.append(re.escape(ch))
     if drop:
         text = re.sub(f"[{''.join(drop)}]+", "", text)
     if pad:
@@ -100,6 +98,18 @@ def fold(text: str) -> str:
 def leet(folded: str) -> str:
     """The leetspeak reading of a folded text (su1c1de → suicide)."""
     return folded.translate(LEET)
+
+
+def _leet_in_word(folded: str) -> bool:
+    """A leet character touching a letter (su1c1de, st3rb3n, r@pe, su!c!de): only then is a
+    leet reading worth building; "14", "100%" and a final "!" change nothing."""
+    for m in _LEET_CHAR.finditer(folded):
+        i = m.start()
+        after = folded[i + 1 : i + 2]
+        before = folded[i - 1 : i] if i else ""
+        if after.isalpha() or (before.isalpha() and m.group() != "!"):
+            return True
+    return False
 
 
 def squeeze(word: str) -> str:
@@ -132,9 +142,7 @@ def _tokens(squeezed: str, symbols: str, joined: bool) -> list[str]:
             text = re.sub(rf"[^\w\s{symbols}]|_", "", squeezed)
         else:
             text = _PUNCTUATION.sub("", squeezed)
-        if _INNER_PUNCTUATION.search(squeezed):  # k.i.l.l joins into kill: squeeze again
-            text = squeeze(text)
-        return text.split()
+        return squeeze(text).split()  # k.i.l.l joins into kill: squeeze again
     if ascii_text:
         return squeezed.translate(_ASCII_GAP).split()
     if symbols:
@@ -166,7 +174,7 @@ def readings(text: str) -> list[list[str]]:
     (leet characters inside words, punctuation, single letters), so plain text costs one."""
     folded = fold(text)
     bases = [folded]
-    if _LEET_IN_WORD.search(folded):
+    if _leet_in_word(folded):
         bases.append(leet(folded))
     symbols = _symbols(folded)
     found: list[list[str]] = []
@@ -177,7 +185,7 @@ def readings(text: str) -> list[list[str]]:
             variants.append(_tokens(squeezed, symbols, True))
         for words in variants:
             candidates = [words]
-            if _SPACED.search(" ".join(words)):
+            if _SPACED.search(" " + " ".join(words) + " "):
                 candidates.append(join_spaced(words))
             for candidate in candidates:
                 if candidate not in found:
