@@ -42,9 +42,23 @@ sys.path.insert(0, str(ROOT))
 POOL = 16  # connections from each bot to the fake (PTB's default of 256 is very slow here)
 CONCURRENT = 64
 TOKEN = "123456:LOAD"
-FREE_TEXT = ["ciao", "non so cosa fare", "grazie", "ok", "aiutami a capire", "boh",
-             "mi sento strano oggi", "scusa", "chi sei?", "non funziona", "va bene",
-             "ho litigato con mia madre", "a scuola mi prendono in giro", "sì", "no"]  # fmt: skip
+FREE_TEXT = [
+    "ciao",
+    "non so cosa fare",
+    "grazie",
+    "ok",
+    "aiutami a capire",
+    "boh",
+    "mi sento strano oggi",
+    "scusa",
+    "chi sei?",
+    "non funziona",
+    "va bene",
+    "ho litigato con mia madre",
+    "a scuola mi prendono in giro",
+    "sì",
+    "no",
+]
 CRISIS = ["voglio morire", "non voglio più vivere", "voglio farla finita", "I want to die"]
 COMMANDS = ["/start", "/help", "/back"]
 
@@ -93,8 +107,9 @@ def serve_helpline(base_url: str) -> None:
             return super().build()
 
     with mock.patch.object(tg, "ApplicationBuilder", Builder):
-        app = tg.build_application(TOKEN, bridge, base_url, cfg.telegram.max_retries,
-                                   CONCURRENT, rate=0)  # fmt: skip
+        app = tg.build_application(
+            TOKEN, bridge, base_url, cfg.telegram.max_retries, CONCURRENT, rate=0
+        )
     announce_ready()
     asyncio.run(tg.serve(app, bridge, holder, watch=False))
     announce_done()
@@ -109,9 +124,15 @@ def serve_echo(base_url: str) -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = (ApplicationBuilder().token(TOKEN).base_url(base_url)
-           .base_file_url(base_url.replace("/bot", "/file/bot"))
-           .concurrent_updates(CONCURRENT).connection_pool_size(POOL).build())  # fmt: skip
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(base_url)
+        .base_file_url(base_url.replace("/bot", "/file/bot"))
+        .concurrent_updates(CONCURRENT)
+        .connection_pool_size(POOL)
+        .build()
+    )
 
     async def on_message(update: Update, context: Any) -> None:
         await context.bot.send_message(update.effective_chat.id, "ok")
@@ -185,8 +206,11 @@ def make_scripts(users: int, messages: int, seed: int) -> list[list[Step]]:
                 step = Step("text", rng.choice(FREE_TEXT), 0)
             else:
                 step = Step("command", rng.choice(COMMANDS), 0)
-            inp = (Input("press", data=step.value, language_code="it") if step.kind == "press"
-                   else Input(step.kind, text=step.value, language_code="it"))  # fmt: skip
+            inp = (
+                Input("press", data=step.value, language_code="it")
+                if step.kind == "press"
+                else Input(step.kind, text=step.value, language_code="it")
+            )
             new, replies = reply(bundle, state, inp)
             if not replies:  # e.g. "carry on" with nothing to carry on: a user would not
                 keyboard = [d for d in keyboard if d != step.value]
@@ -265,8 +289,11 @@ def run_variant(variant: str, scripts: list[list[Step]], args: argparse.Namespac
     with counting_api() as api:
         proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", variant, "--base-url", api.base_url],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         stderr: list[str] = []
         threading.Thread(target=lambda: stderr.extend(proc.stderr or []), daemon=True).start()
         try:
@@ -296,8 +323,9 @@ def run_variant(variant: str, scripts: list[list[Step]], args: argparse.Namespac
     return result
 
 
-async def drive(api: Any, variant: str, scripts: list[list[Step]], args: argparse.Namespace,
-                result: Result) -> None:  # fmt: skip
+async def drive(
+    api: Any, variant: str, scripts: list[list[Step]], args: argparse.Namespace, result: Result
+) -> None:
     api.loop = asyncio.get_running_loop()
     rng = random.Random(args.seed + 1)
     flood_window: dict[int, list[float]] = {}
@@ -319,7 +347,10 @@ async def drive(api: Any, variant: str, scripts: list[list[Step]], args: argpars
                 last = api.last_keyboard.get(chat)
                 if variant == "helpline" and (last is None or step.value not in last[1]):
                     result.mismatched_keyboards += 1
-                message_id = last[0] if variant == "helpline" and last else api.last_message.get(chat)
+                if variant == "helpline" and last:
+                    message_id: int | None = last[0]
+                else:
+                    message_id = api.last_message.get(chat)
                 api.press(chat, step.value, message_id=message_id)
             elif step.kind == "command":
                 api.send_command(chat, step.value)
@@ -367,6 +398,7 @@ def summary(r: Result, total: int) -> dict[str, float]:
         "max_ms": lat[-1] * 1000 if lat else float("nan"),
         "throughput": len(lat) / r.wall if r.wall else 0.0,
         "replies_per_s": r.replies / r.wall if r.wall else 0.0,
+        "cpu_ms": r.bot.get("cpu_s", 0) * 1000 / max(len(lat), 1),
         "peak_mb": r.bot.get("peak_rss_kb", 0) / 1024,
         "growth_mb": (r.bot.get("peak_rss_kb", 0) - r.bot.get("ready_rss_kb", 0)) / 1024,
         "wall_s": r.wall,
@@ -377,13 +409,14 @@ def report(args: argparse.Namespace, total: int, results: dict[str, Result]) -> 
     h, e = summary(results["helpline"], total), summary(results["echo"], total)
     rows = [
         ("messages delivered (answered)", "delivered", "{:.0f}"),
-        ("messages lost (no reply in {:.0f} s)".format(args.timeout), "lost", "{:.0f}"),
+        (f"messages lost (no reply in {args.timeout:.0f} s)", "lost", "{:.0f}"),
         ("messages not sent (cut off)", "unsent", "{:.0f}"),
         ("latency to first reply, median", "median_ms", "{:.1f} ms"),
         ("latency to first reply, p99", "p99_ms", "{:.1f} ms"),
         ("latency to first reply, max", "max_ms", "{:.1f} ms"),
         ("throughput (messages answered/s)", "throughput", "{:.1f}"),
         ("replies sent/s", "replies_per_s", "{:.1f}"),
+        ("bot CPU per message answered", "cpu_ms", "{:.2f} ms"),
         ("bot process peak RSS", "peak_mb", "{:.1f} MB"),
         ("  growth during the run", "growth_mb", "{:.1f} MB"),
         ("wall time", "wall_s", "{:.1f} s"),
@@ -393,9 +426,11 @@ def report(args: argparse.Namespace, total: int, results: dict[str, Result]) -> 
         ratio = h[key] / e[key] if e[key] else float("nan")
         print(f"{label:36}{fmt.format(h[key]):>16}{fmt.format(e[key]):>16}{ratio:>9.2f}x")
     hl = results["helpline"]
-    print(f"\nhelpline-bot: {hl.replies} replies for {total} messages; "
-          f"{hl.incomplete} turn(s) missing a reply; "
-          f"{hl.mismatched_keyboards} press(es) not on the last keyboard received")  # fmt: skip
+    print(
+        f"\nhelpline-bot: {hl.replies} replies for {total} messages; "
+        f"{hl.incomplete} turn(s) missing a reply; "
+        f"{hl.mismatched_keyboards} press(es) not on the last keyboard received"
+    )
     for name, r in results.items():
         if r.errors.strip():
             print(f"\n{name} bot stderr (tail):\n{r.errors.strip()}")
@@ -407,7 +442,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20, help="messages per user")
     parser.add_argument("--quick", action="store_true", help="100 users × 5 messages")
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between messages")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a message is lost")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to a lost message")
     parser.add_argument("--deadline", type=float, default=600.0, help="seconds per bot, at most")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--serve", choices=["helpline", "echo"], help=argparse.SUPPRESS)
@@ -419,16 +454,22 @@ def main() -> int:
     if args.quick:
         args.users, args.messages = 100, 5
     total = args.users * args.messages
-    print(f"helpline-bot load benchmark: {args.users} users × {args.messages} messages = "
-          f"{total} messages; think {args.think} s; seed {args.seed}")  # fmt: skip
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); fake Bot API and users in "
-          f"one process, each bot in its own (pool {POOL}, {CONCURRENT} concurrent updates)")
+    print(
+        f"helpline-bot load benchmark: {args.users} users × {args.messages} messages = "
+        f"{total} messages; think {args.think} s; seed {args.seed}"
+    )
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); fake Bot API and users in "
+        f"one process, each bot in its own (pool {POOL}, {CONCURRENT} concurrent updates)"
+    )
     t = time.perf_counter()
     scripts = make_scripts(args.users, args.messages, args.seed)
     print(f"scripts made with the engine in {time.perf_counter() - t:.1f} s\n", flush=True)
     results = {}
     for variant in ("helpline", "echo"):
-        results[variant] = run_variant(variant, scripts, args)
+        results[variant] = r = run_variant(variant, scripts, args)
+        print(f"{variant}: {len(r.latencies)} answered in {r.wall:.1f} s", flush=True)
+    print()
     report(args, total, results)
     h = results["helpline"]
     return 0 if h.lost == 0 and h.unsent == 0 else 1

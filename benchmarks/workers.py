@@ -56,6 +56,7 @@ from tests.fakebotapi import FakeBotAPI  # noqa: E402
 from tests.test_state import free_port, redis_ping, redis_server  # noqa: E402
 from tests.test_telegram import Bot, stop_bot  # noqa: E402
 from tests.test_workers import (  # noqa: E402
+    PREFIX,
     SALT,
     SECRET,
     healthy,
@@ -100,6 +101,7 @@ def launch(api: FakeBotAPI, root: Path, redis_url: str, unthrottled: bool) -> tu
     env |= {
         "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
         "TELEGRAM_WEBHOOK_SECRET": SECRET, "HELPLINE_BOT_SALT": SALT, "REDIS_URL": redis_url,
+        "HELPLINE_BOT_STATE_BACKEND": "",
         "PYTHONPATH": str(ROOT), "HELPLINE_BENCH_UNTHROTTLED": "1" if unthrottled else "0",
     }  # fmt: skip
     log = root / "bot.log"
@@ -248,7 +250,8 @@ def converse(
                 try:
                     answered, reply = box.get(timeout=wait)
                 except queue.Empty:
-                    run.failures.append("no reply in time")
+                    if time.monotonic() < deadline:  # else the time limit is reported once
+                        run.failures.append("no reply within 30 s")
                     break
                 if not warmup:
                     with run.lock:
@@ -288,6 +291,21 @@ def measure(
         return run
 
 
+def forget(redis_url: str, chats: range) -> None:
+    """Leave a shared Redis (REDIS_URL) as it was: delete the conversations made here."""
+    import redis
+
+    from bot.state import user_key
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = [PREFIX + user_key(SALT.encode(), chat) for chat in chats]
+        for i in range(0, len(keys), 1000):
+            client.delete(*keys[i : i + 1000])
+    finally:
+        client.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--updates", type=int, default=2000, help="updates per run (2000)")
@@ -306,17 +324,21 @@ def main(argv: list[str] | None = None) -> int:
         if redis_url is None or not redis_ping(redis_url, timeout=3):
             print("no Redis: set REDIS_URL or install redis-server", file=sys.stderr)
             return 2
-        mode = ("rate limiter off" if opts.unthrottled else "rate limiter on (30 msg/s per worker)")
+        mode = "rate limiter off" if opts.unthrottled else "rate limiter on (30 msg/s per worker)"
         mode += ", statistics " + ("on (as shipped)" if opts.stats else "off")
         print(f"{updates} updates per run, {args.threads} conversations at once, "
               f"round robin; {mode}")  # fmt: skip
         print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs; load generator, fake "
               "Bot API, workers and Redis all on this machine (127.0.0.1)\n")  # fmt: skip
-        chats = itertools.count(3_000_000_000 + int(time.time()) % 1_000_000 * 1000)
-        runs = [
-            measure(n, updates, args.threads, args.timeout, redis_url, Path(tmp), opts, chats)
-            for n in (1, 2)
-        ]
+        first_chat = 3_000_000_000 + int(time.time()) % 1_000_000 * 1000
+        chats = itertools.count(first_chat)
+        try:
+            runs = [
+                measure(n, updates, args.threads, args.timeout, redis_url, Path(tmp), opts, chats)
+                for n in (1, 2)
+            ]
+        finally:
+            forget(redis_url, range(first_chat, next(chats)))
 
     head = (f"{'workers':>7}  {'answered':>8}  {'seconds':>7}  {'updates/s':>9}  "
             f"{'median ms':>9}  {'p99 ms':>7}  {'conversations ok':>16}")  # fmt: skip
@@ -324,9 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     for r in runs:
         median = statistics.median(r.latencies) * 1000 if r.latencies else math.nan
-        print(f"{r.workers:>7}  {len(r.latencies):>4}/{r.planned:<4}  {r.seconds:>7.2f}  "
-              f"{r.rate:>9.1f}  {median:>9.1f}  {r.percentile(0.99):>7.1f}  "
-              f"{r.conversations_ok:>7}/{r.conversations:<8}")  # fmt: skip
+        row = (f"{r.workers:>7}  {len(r.latencies):>4}/{r.planned:<4}  {r.seconds:>7.2f}  "
+               f"{r.rate:>9.1f}  {median:>9.1f}  {r.percentile(0.99):>7.1f}  "
+               f"{r.conversations_ok:>7}/{r.conversations}")  # fmt: skip
+        print(row.rstrip())
     one, two = runs
     ratio = two.rate / one.rate if one.rate else math.nan
     print(f"\nratio, 2 workers / 1 worker: {ratio:.2f}x")

@@ -15,10 +15,8 @@ two or more words, so a repair alone never makes a hit (nudes/dudes).
 from __future__ import annotations
 
 import string
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
 
 import ahocorasick
 
@@ -32,6 +30,31 @@ MIN_DROP = 5  # shortest typed word repaired from a left-out letter (sterbn → 
 #               ones are mostly real words ("come" is not "comes")
 MAX_TAIL = 6  # words kept from earlier messages, for phrases split over messages
 TYPO_LETTERS = string.ascii_lowercase  # what a slipped finger adds or puts instead
+
+# Words people slip inside a phrase that never carry its meaning: "voglio *solo* morire",
+# "ich will *nur noch* sterben", "i *literally* want to die", "je veux *juste* mourir". A
+# reading without them is scanned too (for phrases of two or more words), so the lists need
+# not spell out every adverb. Only words that cannot turn ordinary text into a phrase when
+# removed; written as typed, squeezed when loaded.
+FILLERS = frozenset(
+    squeeze(w)
+    for w in (
+        "just", "really", "so", "literally", "actually", "honestly", "seriously", "genuinely",
+        "truly", "totally", "lowkey", "kinda", "fucking", "fking", "fkn", "fuckin", "freaking",
+        "frickin", "lol", "tbh",
+        "solo", "davvero", "proprio", "veramente", "tanto", "ormai", "tipo", "cazzo",
+        "ya", "realmente", "enserio", "literalmente",
+        "juste", "vraiment", "tellement", "trop", "grave", "genre", "carrement", "putain",
+        "franchement", "litteralement",
+        "nur", "noch", "einfach", "echt", "wirklich", "sehr", "halt", "eben", "mal", "voll",
+        "doch", "gerade", "eigentlich", "grad",
+    )
+)  # fmt: skip
+# Negation never suppresses a hit. English, Italian and Spanish put it before the phrase ("i
+# don't want to die", "non voglio morire"); French and German put it inside ("je ne veux pas
+# mourir", "ich will nicht sterben"), so it is dropped like a filler in the reduced reading.
+NEGATIONS = frozenset(squeeze(w) for w in ("pas", "nicht", "nie", "jamais"))
+SKIPPED = FILLERS | NEGATIONS
 
 
 @dataclass(frozen=True)
@@ -113,7 +136,7 @@ class Detector:
                 for typo in _swaps(word):
                     self._repair.setdefault(typo, word)
             if len(word) > MIN_DROP:
-                for typo in _drops(word):
+                for typo in _drops(word, first=False):
                     self._repair.setdefault(typo, word)
         for word in self._vocab:
             self._repair.pop(word, None)  # a real phrase word is never "repaired"
@@ -136,86 +159,99 @@ class Detector:
             yield key, len(words), comp
 
     def scan(self, text: str, tail: Iterable[str] = ()) -> Scan:
-        """Every hit in `text`, read after the words kept from the previous messages."""
+        """Every hit in `text`, read alone and after the words kept from the previous message.
+        A hit the kept words make on their own fired with that message already: not again."""
         tail = tuple(tail)
         found = readings(text)
-        last = found
+        hits = self._hits(found)
         if tail:
-            last = readings(" ".join(tail) + " " + text)
-            found = found + [r for r in last if r not in found]
+            before = self._hits(readings(" ".join(tail)))
+            found = readings(" ".join(tail) + " " + text)
+            hits.update(dict.fromkeys(h for h in self._hits(found) if h not in before))
+        return Scan(tuple(hits), self._tail(found))
+
+    def _hits(self, found: list[list[str]]) -> dict[Hit, None]:
+        """The hits of every reading of one text, in order, without repeats."""
         distinct = {w for words in found for w in words}
-        fuzzy = {w: self._fuzzy[w] for w in distinct if w in self._fuzzy}
+        single = {w: self._fuzzy[w] for w in distinct if w in self._fuzzy}
+        long_words = " ".join(w for w in distinct if len(w) >= MIN_COMPACT)
+        for end, (_, found_hits) in self._compact.iter(long_words):
+            # the word the run-together phrase lies in: from the space before to the one after
+            start = long_words.rfind(" ", 0, end) + 1
+            stop = long_words.find(" ", end)
+            word = long_words[start : stop if stop >= 0 else len(long_words)]
+            single[word] = single.get(word, ()) + found_hits
         repair = {w: self._repair[w] for w in distinct if w in self._repair}
         hits: dict[Hit, None] = {}
         for words in found:
-            hits.update(dict.fromkeys(self._scan_words(words, fuzzy, repair)))
-        return Scan(tuple(hits), self._tail(last))
+            hits.update(dict.fromkeys(self._scan_words(words, single, repair)))
+        return hits
 
     def _tail(self, found: list[list[str]]) -> tuple[str, ...]:
-        """The longest run of final words, in any reading, that begins some phrase."""
+        """The longest run of final words, in any reading (fillers dropped or not), that
+        begins some phrase: "voglio solo" keeps "voglio" for a following "morire"."""
         best: tuple[str, ...] = ()
         for words in found:
-            for n in range(min(MAX_TAIL, len(words)), len(best), -1):
-                if tuple(words[-n:]) in self._starts:
-                    best = tuple(words[-n:])
-                    break
+            end = words[-2 * MAX_TAIL :]
+            for candidate in (end, [w for w in end if w not in SKIPPED]):
+                for n in range(min(MAX_TAIL, len(candidate)), len(best), -1):
+                    if tuple(candidate[-n:]) in self._starts:
+                        best = tuple(candidate[-n:])
+                        break
         return best
 
     def _matches(
         self, words: list[str], repaired: bool = False
     ) -> tuple[list[tuple[int, int, tuple[Hit, ...]]], list[Span]]:
-        """Phrase hits and idioms in one reading, as (first word, last word, hits), plus the
-        run-together phrases found inside single words."""
+        """Phrase hits and idioms in one reading, as (first word, last word, hits) spans. In a
+        repaired or reduced reading only phrases of two or more words count: a single word
+        there is one of the original reading, or a repair that must not hit alone."""
         line = " " + " ".join(words) + " "
         found: list[tuple[int, int, tuple[Hit, ...]]] = []
         idioms: list[Span] = []
-        starts: list[int] = []
-
-        def word_at(pos: int) -> int:
-            if not starts:  # where each word begins, computed only when something matched
-                starts.extend(accumulate((len(w) + 1 for w in words), initial=1))
-            return bisect_right(starts, pos) - 1
-
         for end, entry in self._words.iter(line):
             if entry.hits and not (repaired and entry.words < 2):
-                first = word_at(end - entry.length + 2)
+                first = line.count(" ", 0, end - entry.length + 1)  # spaces before = index
                 found.append((first, first + entry.words - 1, entry.hits))
             elif entry.idiom:
-                first = word_at(end - entry.length + 2)
+                first = line.count(" ", 0, end - entry.length + 1)
                 idioms.append((first, first + entry.words - 1))
-        if not repaired:
-            for end, (length, hits) in self._compact.iter(line):
-                i = word_at(end - length + 1)
-                found.append((i, i, hits))
         return found, idioms
 
     def _scan_words(
-        self, words: list[str], fuzzy: dict[str, tuple[Hit, ...]], repair: dict[str, str]
+        self, words: list[str], single: dict[str, tuple[Hit, ...]], repair: dict[str, str]
     ) -> Iterable[Hit]:
+        """Hits in one reading: phrases, then words that hit alone (a typo of a fuzzy word, a
+        phrase run together inside the word), then phrases completed by repaired words; none
+        that lies wholly inside an idiom."""
         if not words:
             return
         found, idioms = self._matches(words)
-        if fuzzy or repair:
-            repaired: list[str] | None = None
+        variant = words
+        if single or repair:
             for i, word in enumerate(words):
-                if word in fuzzy:
-                    found.append((i, i, fuzzy[word]))
+                if word in single:
+                    found.append((i, i, single[word]))
                 if word in repair:
-                    repaired = repaired or list(words)
-                    repaired[i] = repair[word]
-            if repaired is not None:
-                # a repair keeps the word count, so spans of both readings compare
-                more, more_idioms = self._matches(repaired, repaired=True)
-                found += more
-                idioms += more_idioms
+                    variant = variant if variant is not words else list(words)
+                    variant[i] = repair[word]
+        if variant is not words or not SKIPPED.isdisjoint(words):
+            # the repaired reading without fillers and negations; its spans are mapped back to
+            # word indices of this reading, so that idioms of both readings apply
+            kept = [i for i, w in enumerate(variant) if w not in SKIPPED]
+            reduced = [variant[i] for i in kept]
+            more, more_idioms = self._matches(reduced, repaired=True)
+            found += [(kept[a], kept[b], hits) for a, b, hits in more]
+            idioms += [(kept[a], kept[b]) for a, b in more_idioms]
         for first, last, hits in found:
             if not any(s <= first and last <= e for s, e in idioms):
                 yield from hits
 
 
-def _drops(word: str) -> set[str]:
-    """Every way to leave out one letter."""
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _drops(word: str, first: bool = True) -> set[str]:
+    """Every way to leave out one letter (but the first, unless `first`: people rarely miss
+    the letter they start with, and "vale" is not a typo of "avale")."""
+    return {word[:i] + word[i + 1 :] for i in range(0 if first else 1, len(word))}
 
 
 def _swaps(word: str) -> set[str]:

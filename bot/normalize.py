@@ -6,9 +6,10 @@ habit. The same function runs on the phrase lists, so a phrase and its disguise 
 same tokens.
 
 This runs on every message before anything else, so it is written for speed: whole-text
-str.translate and compiled regular expressions, never a Python loop over characters, and an
-extra reading (leetspeak, joined punctuation, spaced letters) is only built when the text has
-what could change it. Most text is ASCII once accents are stripped, and takes the fast path.
+str.translate and compiled regular expressions, with only the non-ASCII characters looked at
+one by one (through a cached table), and an extra reading (leetspeak, joined punctuation,
+spaced letters) built only when the text has what could change it. Most text is ASCII once
+accents are stripped, and takes the fast path.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from functools import lru_cache
 
 # Letters from other scripts that look like Latin ones (Cyrillic and Greek, lower case after
 # casefold), and the "small capitals" that font generators produce (ꜱᴜɪᴄɪᴅᴇ), which NFKC does
@@ -39,16 +41,15 @@ HOMOGLYPHS = str.maketrans(
         "–": "-", "—": "-", "¿": " ", "¡": " ",
     }
 )  # fmt: skip
-_HOMOGLYPH_CHARS = re.compile("[" + "".join(re.escape(chr(k)) for k in HOMOGLYPHS) + "]")
 _HOMOGLYPH_OF = {chr(k): v for k, v in HOMOGLYPHS.items()}
 
 # Leetspeak, tried as an extra reading of the text (never the only one): "100 pills" must keep
 # its digits in the plain reading.
 LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i",
-     "|": "l", "€": "e"}
+     "|": "l"}
 )  # fmt: skip
-_LEET_CHAR = re.compile(r"[013457@$!|€]")
+_LEET_CHAR = re.compile(r"[013457@$!|]")
 
 _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn", "Mn", "Me"}
 # ASCII control characters vanish (they hide a word: "kill\x00myself"), except line breaks
@@ -56,43 +57,55 @@ _INVISIBLE = {"Cf", "Cc", "Co", "Cs", "Cn", "Mn", "Me"}
 _ASCII_CONTROLS = str.maketrans(
     {chr(i): (" " if chr(i) in "\n\t\r" else None) for i in (*range(32), 127)}
 )
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-_REPEATS = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character followed by itself
-_WORD = re.compile(r"[^\W_]+")
-_PUNCTUATION = re.compile(r"[^\w\s]|_")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_SPACED = re.compile(r" [^\W\d_] [^\W\d_] [^\W\d_] ")  # on " ".join(words), padded
+_SPECIAL = re.compile(r"[^\x20-\x7e]")  # non-ASCII, or an ASCII control character
+_REPEATS = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character followed by itself
+_ASCII_PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
 _ASCII_GAP = str.maketrans({c: " " for c in string.punctuation})
 _ASCII_JOIN = str.maketrans("", "", string.punctuation)
+_SPACED = re.compile(r" [^\W\d_] [^\W\d_] [^\W\d_] ")  # on " ".join(words), padded
+# Stand-ins for the few non-ASCII characters left after folding (emoji, other scripts), so the
+# fast ASCII path can split the text; control characters, since fold removed all real ones.
+# Not \x0b-\x0d or \x1c-\x1f: str.split() takes those for spaces.
+_STAND_INS = "".join(chr(i) for i in (*range(1, 9), *range(14, 28)))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    """What one non-ASCII character becomes (after NFKC and casefold): a look-alike's Latin
+    letter; a letter without its accents; nothing for an invisible; a pictograph with a space
+    each side (a word of its own: 💊); "." for other punctuation and symbols, so that they
+    behave like ASCII punctuation (a gap, or joined); " " for other spaces."""
+    if ch in _HOMOGLYPH_OF:
+        return _HOMOGLYPH_OF[ch]
+    if ch in "\n\t\r":
+        return " "
+    cat = unicodedata.category(ch)
+    if cat in _INVISIBLE:
+        return ""
+    if cat == "So":
+        return f" {ch} "
+    if cat[0] in "PS":
+        return "."
+    if cat[0] == "Z":
+        return " "
+    base = "".join(
+        c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) not in _INVISIBLE
+    )
+    return unicodedata.normalize("NFC", base)
 
 
 def fold(text: str) -> str:
-    """NFKC, casefold, look-alikes to Latin, accents and invisible characters dropped.
-
-    Emoji and other pictographs come out with a space on each side: they are words of their
-    own (💊 is a method word), wherever they were typed.
-    """
+    """NFKC, casefold, look-alikes to Latin, accents and invisible characters dropped,
+    pictographs spaced out. Only the non-ASCII characters are looked at one by one."""
     text = unicodedata.normalize("NFKC", text).casefold()
     if text.isascii():
-        return text.translate(_ASCII_CONTROLS)
-    if _HOMOGLYPH_CHARS.search(text):  # a sub, not str.translate: that is slow off ASCII
-        text = _HOMOGLYPH_CHARS.sub(lambda m: _HOMOGLYPH_OF[m.group()], text)
-    text = unicodedata.normalize("NFD", text)
-    drop, pad = [], []
-    for ch in set(_NON_ASCII.findall(text)):
-        cat = unicodedata.category(ch)
-        if cat in _INVISIBLE:
-            drop.append(re.escape(ch))
-        elif cat == "So":
-            pad.append(re.escape(ch))
-    if drop:
-        text = re.sub(f"[{''.join(drop)}]+", "", text)
-    if pad:
-        text = re.sub(f"[{''.join(pad)}]", r" \g<0> ", text)
-    text = unicodedata.normalize("NFC", text)
-    if _CONTROLS.search(text):
-        text = text.translate(_ASCII_CONTROLS)
-    return text
+        return text.translate(_ASCII_CONTROLS)  # fast on ASCII
+    found = _SPECIAL.findall(text)
+    if len(found) < 1000:  # a sub calls back per character: fine for accents and emoji
+        return _SPECIAL.sub(lambda m: _fold_char(m.group()), text)
+    # mostly another script: one translate is cheaper than many call-backs
+    return text.translate({ord(c): _fold_char(c) for c in set(found)})
 
 
 def leet(folded: str) -> str:
@@ -117,37 +130,58 @@ def squeeze(word: str) -> str:
     return _REPEATS.sub("", word)
 
 
-def _symbols(folded: str) -> str:
-    """The pictographs in a folded text (fold put spaces around them), as a regex class body."""
-    if folded.isascii():
-        return ""
-    return "".join(
-        re.escape(ch) for ch in set(folded) if not ch.isascii() and unicodedata.category(ch) == "So"
+class _Ascii:
+    """A folded text as pure ASCII, its few non-ASCII characters replaced by stand-ins, so that
+    str.translate and str.split (fast on ASCII only) can cut it into words; `words` puts the
+    real characters back."""
+
+    def __init__(self, folded: str):
+        self.back: list[tuple[str, str]] = []
+        self.text = folded
+        if not folded.isascii():
+            chars = set(_NON_ASCII.findall(folded))
+            stand_in = dict(zip(sorted(chars), _STAND_INS, strict=False))
+            self.text = _NON_ASCII.sub(lambda m: stand_in[m.group()], folded)
+            self.back = [(v, k) for k, v in stand_in.items()]
+
+    @staticmethod
+    def fits(folded: str) -> bool:
+        return folded.isascii() or len(set(_NON_ASCII.findall(folded))) <= len(_STAND_INS)
+
+    def words(self, squeezed: str, joined: bool, plain: set[str] | None = None) -> list[str]:
+        """The words of the squeezed view. Joined, a word glued from pieces (k.i.l.l → kill)
+        can hold a new double letter, so every word that is not also a plain word is squeezed
+        again."""
+        text = squeezed.translate(_ASCII_JOIN if joined else _ASCII_GAP)  # fast on ASCII
+        for stand_in, ch in self.back:
+            text = text.replace(stand_in, ch)
+        found = text.split()
+        if joined:
+            known = plain or set()
+            found = [w if w in known else squeeze(w) for w in found]
+        return found
+
+
+def _regex_words(folded: str, joined: bool) -> list[str]:
+    """The slow path, for text with many different non-ASCII characters (another script)."""
+    symbols = "".join(
+        re.escape(ch) for ch in set(_NON_ASCII.findall(folded)) if unicodedata.category(ch) == "So"
     )
+    squeezed = squeeze(folded)
+    if joined:
+        drop = rf"[^\w\s{symbols}]|_" if symbols else r"[^\w\s]|_"
+        return squeeze(re.sub(drop, "", squeezed)).split()
+    return re.findall(rf"[^\W_]+|[{symbols}]" if symbols else r"[^\W_]+", squeezed)
 
 
 def tokens(folded: str, joined: bool = False) -> list[str]:
     """Split folded text into words. `joined` drops punctuation inside a word (s.u.i.c.i.d.e,
     i'm) instead of splitting on it; both readings are tried, since "picchia,aiuto" must stay
     two words."""
-    return _tokens(squeeze(folded), _symbols(folded), joined)
-
-
-def _tokens(squeezed: str, symbols: str, joined: bool) -> list[str]:
-    ascii_text = squeezed.isascii()
-    if joined:
-        if ascii_text:
-            text = squeezed.translate(_ASCII_JOIN)
-        elif symbols:
-            text = re.sub(rf"[^\w\s{symbols}]|_", "", squeezed)
-        else:
-            text = _PUNCTUATION.sub("", squeezed)
-        return squeeze(text).split()  # k.i.l.l joins into kill: squeeze again
-    if ascii_text:
-        return squeezed.translate(_ASCII_GAP).split()
-    if symbols:
-        return re.findall(rf"[^\W_]+|[{symbols}]", squeezed)
-    return _WORD.findall(squeezed)
+    if _Ascii.fits(folded):
+        view = _Ascii(folded)
+        return view.words(squeeze(view.text), joined)
+    return _regex_words(folded, joined)
 
 
 def join_spaced(words: list[str]) -> list[str]:
@@ -176,17 +210,21 @@ def readings(text: str) -> list[list[str]]:
     bases = [folded]
     if _leet_in_word(folded):
         bases.append(leet(folded))
-    symbols = _symbols(folded)
     found: list[list[str]] = []
     for base in bases:
-        squeezed = squeeze(base)
-        variants = [_tokens(squeezed, symbols, False)]
-        if _PUNCTUATION.search(squeezed):
-            variants.append(_tokens(squeezed, symbols, True))
+        variants: list[list[str]] = []
+        if _Ascii.fits(base):
+            view = _Ascii(base)
+            squeezed = squeeze(view.text)
+            variants.append(view.words(squeezed, joined=False))
+            if _ASCII_PUNCTUATION.search(squeezed):
+                variants.append(view.words(squeezed, joined=True, plain=set(variants[0])))
+        else:
+            variants += [_regex_words(base, joined=False), _regex_words(base, joined=True)]
+        # a run of one-letter words in the joined reading is one in the plain reading too
+        spaced = _SPACED.search(" " + " ".join(variants[0]) + " ") is not None
         for words in variants:
-            candidates = [words]
-            if _SPACED.search(" " + " ".join(words) + " "):
-                candidates.append(join_spaced(words))
+            candidates = [words, join_spaced(words)] if spaced else [words]
             for candidate in candidates:
                 if candidate not in found:
                     found.append(candidate)

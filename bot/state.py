@@ -192,14 +192,22 @@ class RedisStore:
         return bool(self._r.ping())
 
 
+BACKENDS = ("memory", "sqlite", "redis")
+
+
 def open_store(cfg: StateConfig, root: Path) -> Store:
+    """The store config.yaml asks for. HELPLINE_BOT_STATE_BACKEND, when set, overrides
+    `state.backend`: one image serves one process (memory) or several workers (redis)."""
     ttl = cfg.ttl_minutes * 60
-    if cfg.backend == "redis":
+    backend = os.environ.get("HELPLINE_BOT_STATE_BACKEND", "").strip().lower() or cfg.backend
+    if backend not in BACKENDS:
+        raise ValueError(f"HELPLINE_BOT_STATE_BACKEND must be one of {', '.join(BACKENDS)}")
+    if backend == "redis":
         url = os.environ.get("REDIS_URL") or cfg.redis_url
         if not url:
             raise ValueError("state.backend is redis but neither REDIS_URL nor state.redis_url")
         return RedisStore(url, ttl)
-    if cfg.backend == "sqlite":
+    if backend == "sqlite":
         path = Path(cfg.sqlite_path)
         return SQLiteStore(path if path.is_absolute() else root / path, ttl)
     return MemoryStore(ttl)

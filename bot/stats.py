@@ -10,6 +10,8 @@ import datetime as dt
 import re
 import sqlite3
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 from .engine import Input, Reply, State
@@ -36,7 +38,10 @@ def events(old: State, new: State, inp: Input, replies: list[Reply]) -> list[tup
 
 
 class Stats:
-    def __init__(self, path: str | Path):
+    """Counts are buffered in memory and written every few seconds: one SQLite write per
+    message would slow every reply (measured: about half the throughput of a worker)."""
+
+    def __init__(self, path: str | Path, flush_every: float = 5.0):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute(
@@ -44,19 +49,32 @@ class Stats:
             " PRIMARY KEY (day, what, value))"
         )
         self._lock = threading.Lock()
+        self._pending: Counter[tuple[str, str, str]] = Counter()
+        self._flush_every = flush_every
+        self._flushed = time.monotonic()
 
     def add(self, items: list[tuple[str, str]], day: dt.date | None = None) -> None:
         if not items:
             return
         d = (day or dt.datetime.now(dt.UTC).date()).isoformat()
         with self._lock:
-            self._db.executemany(
-                "INSERT INTO counts (day, what, value, n) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (day, what, value) DO UPDATE SET n = n + 1",
-                [(d, what, value) for what, value in items],
-            )
+            self._pending.update((d, what, value) for what, value in items)
+        if time.monotonic() - self._flushed >= self._flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._flushed = time.monotonic()
+            if pending:
+                self._db.executemany(
+                    "INSERT INTO counts (day, what, value, n) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (day, what, value) DO UPDATE SET n = n + excluded.n",
+                    [(*key, n) for key, n in pending.items()],
+                )
 
     def rows(self, days: int, today: dt.date | None = None) -> list[tuple[str, str, str, int]]:
+        self.flush()
         since = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=days - 1)
         with self._lock:
             return list(

@@ -21,9 +21,29 @@ from bot.engine import MAX_INPUT, Input, Reply, State, reply
 
 ANSWER_WHEN_SILENCED = {"start", "sos", "help_now", "aiuto", "ayuda", "hilfe", "forget", "stop"}
 COMMANDS = ["start", "sos", "language", "forget", "stop", "help", "back", "help_now", "aiuto"]
-FORGED = ["go:lines:999", "go:welcome:-1", "go:nowhere:0", "go:topic:", "go:topic:1e3",
-          "cc:XX", "cc:it", "cc:", "lang:zz", "lang:", "sos:??", "sos:", "other:lines",
-          "other:nowhere", "carry", "back", "restart", "", ":", "go::", "a" * 64]  # fmt: skip
+FORGED = [
+    "go:lines:999",
+    "go:welcome:-1",
+    "go:nowhere:0",
+    "go:topic:",
+    "go:topic:1e3",
+    "cc:XX",
+    "cc:it",
+    "cc:",
+    "lang:zz",
+    "lang:",
+    "sos:??",
+    "sos:",
+    "other:lines",
+    "other:nowhere",
+    "carry",
+    "back",
+    "restart",
+    "",
+    ":",
+    "go::",
+    "a" * 64,
+]
 CRISIS = ["voglio morire", "I want to die", "quiero morirme", "je veux mourir", "ich will sterben"]
 LANG_CODES = [None, "", "it", "en", "es", "fr", "de", "pt-br", "zz", "EN-us"]
 
@@ -41,8 +61,12 @@ control_text = st.text(
     alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "Zl", "Zp", "So", "Mn"]),
     max_size=100,
 )
-long_text = st.builds(lambda c, n, tail: c * n + tail, st.characters(codec="utf-8"),
-                      st.integers(MAX_INPUT - 10, MAX_INPUT + 500), st.text(max_size=20))  # fmt: skip
+long_text = st.builds(
+    lambda c, n, tail: c * n + tail,
+    st.characters(codec="utf-8"),
+    st.integers(MAX_INPUT - 10, MAX_INPUT + 500),
+    st.text(max_size=20),
+)
 # random words: enough distinct characters that no reply could contain them by chance
 secret_text = st.text(
     alphabet=string.ascii_letters + string.digits + "àèìòùçñßøæœπжщ日本語", min_size=8, max_size=40
@@ -76,9 +100,24 @@ def labels(bundle: Bundle) -> list[str]:
 
 @st.composite
 def step(draw: st.DrawFn, bundle: Bundle, last: list[str], seen: list[str], stale: list[str]):
-    kind = draw(st.sampled_from(["text", "secret", "label", "crisis", "command", "unknown_cmd",
-                                 "press_valid", "press_seen", "press_stale", "press_forged",
-                                 "press_random", "other"]))  # fmt: skip
+    kind = draw(
+        st.sampled_from(
+            [
+                "text",
+                "secret",
+                "label",
+                "crisis",
+                "command",
+                "unknown_cmd",
+                "press_valid",
+                "press_seen",
+                "press_stale",
+                "press_forged",
+                "press_random",
+                "other",
+            ]
+        )
+    )
     lang = draw(st.sampled_from(LANG_CODES))
     if kind == "text":
         text = draw(st.one_of(random_text, control_text, long_text))
@@ -98,7 +137,9 @@ def step(draw: st.DrawFn, bundle: Bundle, last: list[str], seen: list[str], stal
         at_bot = draw(st.sampled_from(["", "@helpline_test_bot", "@other_bot"]))
         payload = draw(st.one_of(st.just(""), st.sampled_from(["tiktok", "IT", "zz"]), secret_text))
         text = f"/{name}{at_bot}" + (f" {payload}" if payload else "")
-        return Step(Input("command", text=text, language_code=lang), payload if len(payload) >= 8 else "")
+        return Step(
+            Input("command", text=text, language_code=lang), payload if len(payload) >= 8 else ""
+        )
     if kind == "unknown_cmd":
         name = draw(st.text(alphabet=string.ascii_letters + "_" + "é", min_size=1, max_size=30))
         return Step(Input("command", text=f"/{name}", language_code=lang))
@@ -110,12 +151,17 @@ def step(draw: st.DrawFn, bundle: Bundle, last: list[str], seen: list[str], stal
         return Step(Input("press", data=draw(st.sampled_from(stale)), language_code=lang))
     if kind == "press_forged":
         node = draw(st.sampled_from([*bundle.flow.nodes, "zz"]))
-        data = draw(st.one_of(
-            st.sampled_from(FORGED),
-            st.builds("go:{}:{}".format, st.just(node), st.integers(0, 10**6)),
-            st.builds("{}:{}".format, st.sampled_from(["cc", "sos", "lang", "other"]),
-                      st.text(alphabet=string.ascii_letters, max_size=4)),
-        ))  # fmt: skip
+        data = draw(
+            st.one_of(
+                st.sampled_from(FORGED),
+                st.builds("go:{}:{}".format, st.just(node), st.integers(0, 10**6)),
+                st.builds(
+                    "{}:{}".format,
+                    st.sampled_from(["cc", "sos", "lang", "other"]),
+                    st.text(alphabet=string.ascii_letters, max_size=4),
+                ),
+            )
+        )
         return Step(Input("press", data=data, language_code=lang))
     if kind == "press_random":
         data = draw(forged_data)
@@ -130,8 +176,10 @@ def offers_help(bundle: Bundle, state: State, replies: list[Reply]) -> bool:
     if any(r.crisis for r in replies) or "sos" in datas(replies):
         return True
     lang = state.lang or bundle.config.default_language
-    confirmations = {bundle.catalogs.t(lang, "notice.forgotten"),
-                     bundle.catalogs.t(lang, "notice.stopped")}  # fmt: skip
+    confirmations = {
+        bundle.catalogs.t(lang, "notice.forgotten"),
+        bundle.catalogs.t(lang, "notice.stopped"),
+    }
     if [r.text for r in replies] in ([c] for c in confirmations):
         return True
     # KNOWN GAP (see test_the_language_menu_offers_help): the menu alone, no help button
@@ -152,8 +200,11 @@ def check(bundle: Bundle, before: State, st_: Step, after: State, replies: list[
                     assert 0 < len(b.data.encode()) <= 64, f"{b.data!r}: {where}"
         if st_.secret:
             assert st_.secret not in r.text, f"the user's words came back: {where}"
-            assert not any(st_.secret in (b.label + (b.url or "") + (b.copy or ""))
-                           for row in r.buttons for b in row), where  # fmt: skip
+            assert not any(
+                st_.secret in (b.label + (b.url or "") + (b.copy or ""))
+                for row in r.buttons
+                for b in row
+            ), where
     answers_anyway = inp.kind == "command" and inp.command[0] in ANSWER_WHEN_SILENCED
     if before.silenced and not answers_anyway:
         assert not replies or (len(replies) == 1 and replies[0].crisis), where
@@ -169,15 +220,24 @@ def check(bundle: Bundle, before: State, st_: Step, after: State, replies: list[
         assert after == State(lang=after.lang), f"/forget kept something: {after}"
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 @given(data=st.data())
 def test_random_conversations_keep_every_promise(bundle: Bundle, data: st.DataObject) -> None:
     stale = all_button_data(bundle)
     region = data.draw(st.sampled_from([None, "IT", "GB", "US", "ZZ", "XX"]), label="region")
     state = State(region=region)
-    moment = data.draw(st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2031, 1, 1),
-                                    timezones=st.just(dt.UTC)), label="start")  # fmt: skip
+    moment = data.draw(
+        st.datetimes(dt.datetime(2025, 1, 1), dt.datetime(2031, 1, 1), timezones=st.just(dt.UTC)),
+        label="start",
+    )
     last: list[str] = []
     seen: list[str] = []
     for _ in range(data.draw(st.integers(1, 25), label="steps")):
@@ -204,8 +264,11 @@ def test_forged_data_on_every_node_is_refused_safely(bundle: Bundle) -> None:
 # --- engine gaps found by this fuzzing: strict xfails flip to failures once fixed ---------------
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="engine._press: '²'.isdigit() is True but int('²') raises")  # fmt: skip
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="engine._press: '²'.isdigit() is True but int('²') raises",
+)
 def test_a_forged_superscript_index_is_refused_not_raised(bundle: Bundle) -> None:
     _, replies = reply(bundle, State(node="topic", lang="it"), Input("press", data="go:topic:²"))
     assert replies and "sos" in datas(replies)

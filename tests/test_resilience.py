@@ -98,8 +98,9 @@ def test_a_blocked_user_neither_crashes_the_bot_nor_stops_other_chats(live: Bot)
     blocked, other, api = new_chat(), new_chat(), live.api
     api.fail_next("sendMessage", [(403, "Forbidden: bot was blocked by the user")])
     api.send_command(blocked, "/start")
-    api.wait_for(lambda a: any(c.status == 403 for c in a.calls_to("sendMessage")),
-                 message="the 403")  # fmt: skip
+    api.wait_for(
+        lambda a: any(c.status == 403 for c in a.calls_to("sendMessage")), message="the 403"
+    )
     wait_log(live, r"message refused by Telegram: Forbidden")
     api.send_command(other, "/start")
     assert WELCOME in live.wait(other, 1)[0]
@@ -141,8 +142,11 @@ def test_a_flood_gets_one_notice_a_crisis_inside_it_is_answered_and_others_are_s
     assert len(crisis) == 1 and texts[-1] == crisis[0]["text"]
     assert texts.index(notices[0]) < len(texts) - 1
     # the other chat: answered normally, each reply within a second of its message
-    sent = [c for c in api.calls_to("sendMessage") if c.status == 200
-            and c.params.get("chat_id") == other]  # fmt: skip
+    sent = [
+        c
+        for c in api.calls_to("sendMessage")
+        if c.status == 200 and c.params.get("chat_id") == other
+    ]
     assert not any(c.params["text"].startswith(SLOW_DOWN) for c in sent)
     assert WELCOME in sent[0].params["text"]
     for at, call in zip(injected, [sent[0], sent[1], sent[3]], strict=True):
@@ -215,8 +219,9 @@ def _http(url: str, body: bytes | None = None, secret: str | None = None) -> tup
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    req = urllib.request.Request(url, data=body, headers=headers,
-                                 method="POST" if body is not None else "GET")  # fmt: skip
+    req = urllib.request.Request(
+        url, data=body, headers=headers, method="POST" if body is not None else "GET"
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, resp.read().decode()
@@ -226,8 +231,13 @@ def _http(url: str, body: bytes | None = None, secret: str | None = None) -> tup
 
 def _update(update_id: int, chat: int, text: str) -> bytes:
     user = {"id": chat, "is_bot": False, "first_name": "X", "language_code": "it"}
-    message = {"message_id": update_id, "date": int(time.time()), "text": text, "from": user,
-               "chat": {"id": chat, "type": "private", "first_name": "X"}}  # fmt: skip
+    message = {
+        "message_id": update_id,
+        "date": int(time.time()),
+        "text": text,
+        "from": user,
+        "chat": {"id": chat, "type": "private", "first_name": "X"},
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
     return json.dumps({"update_id": update_id, "message": message}).encode()
@@ -238,8 +248,17 @@ def test_webhook_mode_checks_the_secret_and_answers(tmp_path: Path) -> None:
     port, secret = free_port(), "s3cret-Token_value"
     base = f"http://127.0.0.1:{port}"
     with FakeBotAPI() as api:
-        bot = start_bot(api, root, "--webhook-url", f"{base}/hook", "--listen", "127.0.0.1",
-                        "--port", str(port), env={"TELEGRAM_WEBHOOK_SECRET": secret})  # fmt: skip
+        bot = start_bot(
+            api,
+            root,
+            "--webhook-url",
+            f"{base}/hook",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            env={"TELEGRAM_WEBHOOK_SECRET": secret},
+        )
         try:
             api.wait_for(lambda a: a.webhook_url == f"{base}/hook", message="setWebhook")
             deadline = time.monotonic() + 10
@@ -272,13 +291,27 @@ def test_webhook_mode_checks_the_secret_and_answers(tmp_path: Path) -> None:
 
 def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env |= {"TELEGRAM_BOT_TOKEN": "123:TEST", "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
-            "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env |= {
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+        "PYTHONPATH": str(ROOT),
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "--root", str(copy_root(tmp_path)), "run",
-         "--webhook-url", "http://127.0.0.1:1/hook"],
-        capture_output=True, text=True, env=env, timeout=30,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "--root",
+            str(copy_root(tmp_path)),
+            "run",
+            "--webhook-url",
+            "http://127.0.0.1:1/hook",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     out = (proc.stdout + proc.stderr).strip()
     assert proc.returncode != 0
     assert out.count("\n") == 0 and "TELEGRAM_WEBHOOK_SECRET" in out, out
@@ -308,8 +341,11 @@ def test_a_broken_reload_keeps_the_last_good_set_and_a_fixed_one_goes_live(tmp_p
 
             # a YAML syntax error in one file, an unknown key in another
             _edit(messages, "    country: In quale paese ti trovi?", "    country: [In quale paese")
-            _edit(flow, "  topic:\n    text: node.topic\n",
-                  "  topic:\n    text: node.topic\n    colour: blue\n")  # fmt: skip
+            _edit(
+                flow,
+                "  topic:\n    text: node.topic\n",
+                "  topic:\n    text: node.topic\n    colour: blue\n",
+            )
             bot.proc.send_signal(signal.SIGHUP)
             log = wait_log(bot, r"still serving the last good set")
             assert re.search(r"messages/it\.yaml:\d+: .*YAML", log), log[-2000:]

@@ -384,6 +384,7 @@ def test_the_stored_json_holds_the_fields_and_no_text(backend: Backend, chat: An
 
 def test_open_store_picks_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("HELPLINE_BOT_STATE_BACKEND", raising=False)
     assert isinstance(open_store(StateConfig(), tmp_path), MemoryStore)
     sqlite_store = open_store(StateConfig(backend="sqlite", sqlite_path="v/s.db"), tmp_path)
     assert isinstance(sqlite_store, SQLiteStore)
@@ -394,6 +395,22 @@ def test_open_store_picks_the_backend(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing connects before use
     store = open_store(StateConfig(backend="redis", redis_url="redis://elsewhere/0"), tmp_path)
     assert isinstance(store, RedisStore) and store.ttl == 30 * 60
+
+
+def test_the_environment_can_choose_the_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One image, two uses: compose sets HELPLINE_BOT_STATE_BACKEND=redis for its workers."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("HELPLINE_BOT_STATE_BACKEND", " Redis ")
+    assert isinstance(open_store(StateConfig(), tmp_path), RedisStore)
+    monkeypatch.setenv("HELPLINE_BOT_STATE_BACKEND", "memory")
+    assert isinstance(open_store(StateConfig(backend="redis"), tmp_path), MemoryStore)
+    monkeypatch.setenv("HELPLINE_BOT_STATE_BACKEND", "")
+    assert isinstance(open_store(StateConfig(backend="redis"), tmp_path), RedisStore)
+    monkeypatch.setenv("HELPLINE_BOT_STATE_BACKEND", "postgres")
+    with pytest.raises(ValueError, match="memory, sqlite, redis"):
+        open_store(StateConfig(), tmp_path)
 
 
 def test_redis_out_of_reach_costs_the_conversation_not_the_reply() -> None:

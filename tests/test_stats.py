@@ -43,6 +43,7 @@ def test_nothing_stored_identifies_a_person(bundle: Bundle, tmp_path: Path) -> N
     secret = "mi chiamo Giulia e il mio patrigno mi picchia"
     turn(bundle, State(), Input("command", "/start <script>Giulia_123456789"), db)
     turn(bundle, State(region="IT"), Input("text", secret), db)
+    db.flush()
     con = sqlite3.connect(path)
     columns = [row[1] for row in con.execute("PRAGMA table_info(counts)")]
     assert columns == ["day", "what", "value", "n"]  # no id, no time of day, no text
@@ -54,6 +55,7 @@ def test_nothing_stored_identifies_a_person(bundle: Bundle, tmp_path: Path) -> N
 def test_stats_command_prints_a_table_and_csv(root_copy: Path, capsys) -> None:
     db = stats.Stats(root_copy / "var" / "stats.sqlite3")
     db.add([("conversations", ""), ("campaign", "tiktok"), ("crisis", "IT")])
+    db.flush()  # as the bot does every few seconds and when it stops
     assert main(["--root", str(root_copy), "stats", "--days", "7"]) == 0
     table = capsys.readouterr().out
     assert "campaign tiktok" in table and "conversations" in table

@@ -154,7 +154,7 @@ def start_worker(api: FakeBotAPI, root: Path, redis_url: str, timeout: float = 3
         "--webhook-url", f"http://127.0.0.1:{port}/hook", "--listen", "127.0.0.1",
         "--port", str(port),
         env={"TELEGRAM_WEBHOOK_SECRET": SECRET, "HELPLINE_BOT_SALT": SALT,
-             "REDIS_URL": redis_url},
+             "REDIS_URL": redis_url, "HELPLINE_BOT_STATE_BACKEND": ""},  # config.yaml decides
     )  # fmt: skip
     worker = Worker(bot, port)
     deadline = time.monotonic() + timeout
@@ -285,4 +285,3 @@ def test_round_robin_every_update_on_the_other_worker(
     for w in lb.workers:
         assert "Traceback" not in w.log()
         assert str(chat) not in w.log()
-
