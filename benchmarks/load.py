@@ -63,12 +63,19 @@ CRISIS = ["voglio morire", "non voglio più vivere", "voglio farla finita", "I w
 COMMANDS = ["/start", "/help", "/back"]
 
 
-def rss_now_kb() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+def proc_status_kb(pid: int | str = "self", field: str = "VmRSS") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return 0
+
+
+def rss_now_kb() -> int:
+    return proc_status_kb("self", "VmRSS")
 
 
 def peak_rss_kb() -> int:
@@ -159,13 +166,17 @@ def serve_echo(base_url: str) -> None:
     announce_done()
 
 
+def cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def announce_ready() -> None:
-    print("READY " + json.dumps({"rss_kb": rss_now_kb()}), flush=True)
+    print("READY " + json.dumps({"rss_kb": rss_now_kb(), "cpu_s": cpu_s()}), flush=True)
 
 
 def announce_done() -> None:
-    use = resource.getrusage(resource.RUSAGE_SELF)
-    done = {"peak_rss_kb": peak_rss_kb(), "cpu_s": use.ru_utime + use.ru_stime}
+    done = {"peak_rss_kb": peak_rss_kb(), "cpu_s": cpu_s()}
     print("DONE " + json.dumps(done), flush=True)
 
 
@@ -300,7 +311,8 @@ def run_variant(variant: str, scripts: list[list[Step]], args: argparse.Namespac
             line = proc.stdout.readline() if proc.stdout else ""
             if not line.startswith("READY"):
                 raise RuntimeError(f"{variant} bot did not start: {line}{''.join(stderr)}")
-            result.bot["ready_rss_kb"] = json.loads(line.split(" ", 1)[1])["rss_kb"]
+            ready = json.loads(line.split(" ", 1)[1])
+            result.bot["ready_rss_kb"], result.bot["ready_cpu_s"] = ready["rss_kb"], ready["cpu_s"]
             deadline = time.monotonic() + 30
             while not api.count("getUpdates"):
                 if time.monotonic() > deadline or proc.poll() is not None:
@@ -308,6 +320,8 @@ def run_variant(variant: str, scripts: list[list[Step]], args: argparse.Namespac
                 time.sleep(0.05)
             asyncio.run(drive(api, variant, scripts, args, result))
         finally:
+            # peak while serving, before shutdown: /proc's high-water mark of the bot process
+            result.bot["serving_peak_kb"] = proc_status_kb(proc.pid, "VmHWM")
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
             try:
@@ -388,6 +402,7 @@ async def drive(
 
 def summary(r: Result, total: int) -> dict[str, float]:
     lat = sorted(r.latencies)
+    serving_peak = r.bot.get("serving_peak_kb") or r.bot.get("peak_rss_kb", 0)
     q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) >= 2 else lat * 99
     return {
         "delivered": len(lat),
@@ -398,9 +413,10 @@ def summary(r: Result, total: int) -> dict[str, float]:
         "max_ms": lat[-1] * 1000 if lat else float("nan"),
         "throughput": len(lat) / r.wall if r.wall else 0.0,
         "replies_per_s": r.replies / r.wall if r.wall else 0.0,
-        "cpu_ms": r.bot.get("cpu_s", 0) * 1000 / max(len(lat), 1),
-        "peak_mb": r.bot.get("peak_rss_kb", 0) / 1024,
-        "growth_mb": (r.bot.get("peak_rss_kb", 0) - r.bot.get("ready_rss_kb", 0)) / 1024,
+        "cpu_ms": (r.bot.get("cpu_s", 0) - r.bot.get("ready_cpu_s", 0)) * 1000 / max(len(lat), 1),
+        "peak_mb": serving_peak / 1024,
+        "growth_mb": (serving_peak - r.bot.get("ready_rss_kb", 0)) / 1024,
+        "exit_peak_mb": r.bot.get("peak_rss_kb", 0) / 1024,
         "wall_s": r.wall,
     }
 
@@ -416,15 +432,16 @@ def report(args: argparse.Namespace, total: int, results: dict[str, Result]) -> 
         ("latency to first reply, max", "max_ms", "{:.1f} ms"),
         ("throughput (messages answered/s)", "throughput", "{:.1f}"),
         ("replies sent/s", "replies_per_s", "{:.1f}"),
-        ("bot CPU per message answered", "cpu_ms", "{:.2f} ms"),
-        ("bot process peak RSS", "peak_mb", "{:.1f} MB"),
-        ("  growth during the run", "growth_mb", "{:.1f} MB"),
+        ("bot CPU per message (after start)", "cpu_ms", "{:.2f} ms"),
+        ("bot peak RSS while serving", "peak_mb", "{:.1f} MB"),
+        ("  growth over RSS when ready", "growth_mb", "{:.1f} MB"),
+        ("bot peak RSS incl. shutdown", "exit_peak_mb", "{:.1f} MB"),
         ("wall time", "wall_s", "{:.1f} s"),
     ]
     print(f"{'':36}{'helpline-bot':>16}{'echo bot':>16}{'ratio':>10}")
     for label, key, fmt in rows:
-        ratio = h[key] / e[key] if e[key] else float("nan")
-        print(f"{label:36}{fmt.format(h[key]):>16}{fmt.format(e[key]):>16}{ratio:>9.2f}x")
+        ratio = f"{h[key] / e[key]:.2f}x" if e[key] else "–"
+        print(f"{label:36}{fmt.format(h[key]):>16}{fmt.format(e[key]):>16}{ratio:>10}")
     hl = results["helpline"]
     print(
         f"\nhelpline-bot: {hl.replies} replies for {total} messages; "

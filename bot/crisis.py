@@ -14,6 +14,7 @@ two or more words, so a repair alone never makes a hit (nudes/dudes).
 
 from __future__ import annotations
 
+import bisect
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from .models import PhraseFile
-from .normalize import phrase_readings, readings, squeeze
+from .normalize import fold, phrase_readings, readings, squeeze, tokens
 
 MIN_COMPACT = 7  # run-together phrases (#wanttodie) shorter than this are too easy to hit by chance
 MIN_FUZZY = 5  # typo-tolerant words shorter than this would collide with ordinary words
@@ -30,31 +31,6 @@ MIN_DROP = 5  # shortest typed word repaired from a left-out letter (sterbn → 
 #               ones are mostly real words ("come" is not "comes")
 MAX_TAIL = 6  # words kept from earlier messages, for phrases split over messages
 TYPO_LETTERS = string.ascii_lowercase  # what a slipped finger adds or puts instead
-
-# Words people slip inside a phrase that never carry its meaning: "voglio *solo* morire",
-# "ich will *nur noch* sterben", "i *literally* want to die", "je veux *juste* mourir". A
-# reading without them is scanned too (for phrases of two or more words), so the lists need
-# not spell out every adverb. Only words that cannot turn ordinary text into a phrase when
-# removed; written as typed, squeezed when loaded.
-FILLERS = frozenset(
-    squeeze(w)
-    for w in (
-        "just", "really", "so", "literally", "actually", "honestly", "seriously", "genuinely",
-        "truly", "totally", "lowkey", "kinda", "fucking", "fking", "fkn", "fuckin", "freaking",
-        "frickin", "lol", "tbh",
-        "solo", "davvero", "proprio", "veramente", "tanto", "ormai", "tipo", "cazzo",
-        "ya", "realmente", "enserio", "literalmente",
-        "juste", "vraiment", "tellement", "trop", "grave", "genre", "carrement", "putain",
-        "franchement", "litteralement",
-        "nur", "noch", "einfach", "echt", "wirklich", "sehr", "halt", "eben", "mal", "voll",
-        "doch", "gerade", "eigentlich", "grad",
-    )
-)  # fmt: skip
-# Negation never suppresses a hit. English, Italian and Spanish put it before the phrase ("i
-# don't want to die", "non voglio morire"); French and German put it inside ("je ne veux pas
-# mourir", "ich will nicht sterben"), so it is dropped like a filler in the reduced reading.
-NEGATIONS = frozenset(squeeze(w) for w in ("pas", "nicht", "nie", "jamais"))
-SKIPPED = FILLERS | NEGATIONS
 
 
 @dataclass(frozen=True)
@@ -97,13 +73,30 @@ class Detector:
         self._fuzzy: dict[str, tuple[Hit, ...]] = {}  # every one-edit variant -> listed words
         self._starts: set[tuple[str, ...]] = set()  # word prefixes of multi-word phrases
         self._vocab: set[str] = set()  # words of multi-word phrases, the targets of repair
+        self._near = ahocorasick.Automaton()  # near-rule words -> (rule, group, word count)
+        self._rules: list[tuple[Hit, int, int]] = []  # (hit, within, number of groups)
+        # words that never carry a phrase's meaning, and negations inside phrases: a reading
+        # without them is scanned too (negation never suppresses a hit)
+        self.skipped: frozenset[str] = frozenset()
         self.size = 0
         keys: dict[str, list[Hit]] = {}
         counts: dict[str, int] = {}
         idioms: set[str] = set()
         compact: dict[str, list[Hit]] = {}
         fuzzy: dict[str, list[Hit]] = {}
+        near: dict[str, list[tuple[int, int, int]]] = {}
+        skipped: set[str] = set()
         for f in files:
+            skipped.update(squeeze(w) for w in (*f.fillers, *f.negations) for w in fold_words(w))
+            for rule in f.near:
+                index = len(self._rules)
+                self._rules.append((Hit(f.language, rule.category, rule.name), rule.within,
+                                    len(rule.all)))  # fmt: skip
+                self.size += 1
+                for g, group in enumerate(rule.all):
+                    for term in group:
+                        for key, n, _ in self._keys(term, learn=False):
+                            near.setdefault(key, []).append((index, g, n))
             for category, phrases in f.phrases.items():
                 for phrase in phrases:
                     self.size += 1
@@ -140,8 +133,13 @@ class Detector:
                     self._repair.setdefault(typo, word)
         for word in self._vocab:
             self._repair.pop(word, None)  # a real phrase word is never "repaired"
+        for key, targets in near.items():
+            self._near.add_word(key, (len(key), tuple(dict.fromkeys(targets))))
+        self.skipped = frozenset(skipped)
         self._words.make_automaton()
         self._compact.make_automaton()
+        if near:
+            self._near.make_automaton()
 
     def _keys(self, phrase: str, learn: bool = True) -> Iterable[tuple[str, int, str | None]]:
         """Automaton keys of a phrase: " w1 w2 " (or " w1 st" for a stem), its word count,
@@ -185,7 +183,40 @@ class Detector:
         hits: dict[Hit, None] = {}
         for words in found:
             hits.update(dict.fromkeys(self._scan_words(words, single, repair)))
+            if self._rules:
+                hits.update(dict.fromkeys(self._near_hits(words)))
         return hits
+
+    def _near_hits(self, words: list[str]) -> Iterable[Hit]:
+        """Rules whose groups all occur within `within` words of an occurrence of the first
+        group, in any order; not when that whole stretch lies inside an idiom."""
+        line = " " + " ".join(words) + " "
+        starts = [0]
+        for w in words[:-1]:
+            starts.append(starts[-1] + len(w) + 1)  # offset in `line` of each word, minus 1
+        seen: dict[int, list[list[tuple[int, int]]]] = {}
+        for end, (length, targets) in self._near.iter(line):
+            first = bisect.bisect_right(starts, end - length + 1) - 1
+            for rule, group, n in targets:
+                groups = seen.setdefault(rule, [[] for _ in range(self._rules[rule][2])])
+                groups[group].append((first, first + n - 1))
+        if not seen:
+            return
+        idioms: list[Span] | None = None
+        for rule, groups in seen.items():
+            hit, within, _ = self._rules[rule]
+            if not all(groups):
+                continue
+            for a, b in groups[0]:
+                picks = [min(g, key=lambda span, a=a: abs(span[0] - a)) for g in groups[1:]]
+                if all(abs(p[0] - a) <= within for p in picks):
+                    lo = min(a, *(p[0] for p in picks))
+                    hi = max(b, *(p[1] for p in picks))
+                    if idioms is None:
+                        idioms = self._matches(words)[1]
+                    if not any(s <= lo and hi <= e for s, e in idioms):
+                        yield hit
+                        break
 
     def _tail(self, found: list[list[str]]) -> tuple[str, ...]:
         """The longest run of final words, in any reading (fillers dropped or not), that
@@ -193,7 +224,7 @@ class Detector:
         best: tuple[str, ...] = ()
         for words in found:
             end = words[-2 * MAX_TAIL :]
-            for candidate in (end, [w for w in end if w not in SKIPPED]):
+            for candidate in (end, [w for w in end if w not in self.skipped]):
                 for n in range(min(MAX_TAIL, len(candidate)), len(best), -1):
                     if tuple(candidate[-n:]) in self._starts:
                         best = tuple(candidate[-n:])
@@ -235,10 +266,10 @@ class Detector:
                 if word in repair:
                     variant = variant if variant is not words else list(words)
                     variant[i] = repair[word]
-        if variant is not words or not SKIPPED.isdisjoint(words):
+        if variant is not words or not self.skipped.isdisjoint(words):
             # the repaired reading without fillers and negations; its spans are mapped back to
             # word indices of this reading, so that idioms of both readings apply
-            kept = [i for i, w in enumerate(variant) if w not in SKIPPED]
+            kept = [i for i, w in enumerate(variant) if w not in self.skipped]
             reduced = [variant[i] for i in kept]
             more, more_idioms = self._matches(reduced, repaired=True)
             found += [(kept[a], kept[b], hits) for a, b, hits in more]
@@ -246,6 +277,10 @@ class Detector:
         for first, last, hits in found:
             if not any(s <= first and last <= e for s, e in idioms):
                 yield from hits
+
+
+def fold_words(text: str) -> list[str]:
+    return tokens(fold(text))
 
 
 def _drops(word: str, first: bool = True) -> set[str]:

@@ -227,6 +227,21 @@ class CountryFile(Strict):
 # --- crisis/*.yaml -----------------------------------------------------------------------------
 
 
+class NearRule(Strict):
+    """Words of each group within a few words of each other, in any order: catches the many
+    ways of saying one thing ("i just really want it all to end") that no list spells out."""
+
+    name: str = Field(description="What the rule catches, for the clinician and the statistics.")
+    category: str
+    within: int = Field(5, ge=1, le=12, description="Largest distance, in words, from the first.")
+    all: list[list[str]] = Field(
+        min_length=2,
+        max_length=4,
+        description="Groups of words or phrases (a trailing * matches any ending); one of each "
+        "group must be near one of the first group.",
+    )
+
+
 class PhraseFile(Strict):
     language: LangCode
     phrases: dict[str, list[str]] = Field(
@@ -239,4 +254,15 @@ class PhraseFile(Strict):
     not_crisis: list[str] = Field(
         default_factory=list,
         description="Idioms: a hit lying wholly inside one of these is not a crisis.",
+    )
+    near: list[NearRule] = Field(default_factory=list)
+    fillers: list[str] = Field(
+        default_factory=list,
+        description="Words that never carry a phrase's meaning ('voglio *solo* morire'); a "
+        "reading without them is scanned too.",
+    )
+    negations: list[str] = Field(
+        default_factory=list,
+        description="Negations inside a phrase ('je ne veux *pas* mourir'): dropped like "
+        "fillers, because negation never suppresses a hit.",
     )
