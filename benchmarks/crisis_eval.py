@@ -3,10 +3,18 @@
 Run from the repo root: `python benchmarks/crisis_eval.py`. The corpus (tests/crisis/*.yaml)
 is written as people type, before the lists; when a line here shows a miss, fix the LIST.
 Every miss and every false alarm is printed, with the phrases that fired, for review.
+
+Two held-out sets written by people who never saw the lists are scored as well:
+  - tests/crisis_holdout/messages.yaml, the development set ("held-out #1"): it IS used for
+    tuning, so its misses and false alarms are listed like the corpus's;
+  - tests/crisis_holdout/final.yaml, the final held-out set, printed last and only when the
+    file exists: COUNTS ONLY, never its messages, so that nobody tunes the lists on it. Whoever
+    edits the lists should run with `--skip-final` while tuning and look at it once at the end.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +30,9 @@ from bot.crisis import Detector, Scan  # noqa: E402
 from bot.models import PhraseFile  # noqa: E402
 
 LANGUAGES = ("it", "en", "es", "fr", "de")
+HOLDOUT = ROOT / "tests" / "crisis_holdout"
+DEVELOPMENT = HOLDOUT / "messages.yaml"
+FINAL = HOLDOUT / "final.yaml"  # never print its messages: counts only
 
 
 def load_detector(root: Path = ROOT) -> Detector:
@@ -78,20 +89,70 @@ def evaluate(detector: Detector) -> dict[str, dict[str, Tally]]:
     return result
 
 
-def _pct(t: Tally) -> str:
-    return f"{t.rate():7.1%} ({len(t.fired):>3}/{t.total:<3})"
+def load_holdout(path: Path) -> dict:
+    """A held-out set: {language: {"crisis": [...], "ordinary": [...]}}."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
 
 
-def main() -> int:
-    detector = load_detector()
-    result = evaluate(detector)
-    total = {k: Tally() for k in ("crisis", "ordinary", "idioms", "split")}
+def evaluate_holdout(detector: Detector, data: dict) -> dict[str, dict[str, Tally]]:
+    """Recall ("crisis") and false alarms ("ordinary") of a held-out set, per language."""
+    result: dict[str, dict[str, Tally]] = {}
+    for lang in [*LANGUAGES, *(k for k in data if k not in LANGUAGES)]:
+        if lang not in data:
+            continue
+        tallies = {k: Tally() for k in ("crisis", "ordinary")}
+        for kind, t in tallies.items():
+            for message in data[lang].get(kind) or []:
+                t.add(message, detector.scan(message))
+        result[lang] = tallies
+    return result
+
+
+def _overall(result: dict[str, dict[str, Tally]], kinds: Iterable[str]) -> dict[str, Tally]:
+    total = {k: Tally() for k in kinds}
     for tallies in result.values():
         for kind, t in tallies.items():
             total[kind].total += t.total
             total[kind].fired += t.fired
             total[kind].quiet += t.quiet
-    print(f"crisis phrases loaded: {detector.size}")
+    return total
+
+
+def print_holdout(title: str, result: dict[str, dict[str, Tally]], details: bool) -> None:
+    """Per-language recall and false alarms; with `details`, every miss and false alarm."""
+    print()
+    print(title)
+    header = f"{'lang':<8}{'recall':<19}{'false alarms':<19}"
+    print(header)
+    print("-" * len(header))
+    total = _overall(result, ("crisis", "ordinary"))
+    for lang, t in [*result.items(), ("overall", total)]:
+        print(f"{lang:<8}{_pct(t['crisis']):<19}{_pct(t['ordinary']):<19}")
+    if not details:
+        return
+    for lang, t in result.items():
+        for message in t["crisis"].quiet:
+            print(f"DEV MISS     [{lang}] {message!r}")
+    for lang, t in result.items():
+        for message, phrases in t["ordinary"].fired:
+            print(f"DEV ALARM    [{lang}] {message!r}  <- {phrases}")
+
+
+def _pct(t: Tally) -> str:
+    return f"{t.rate():7.1%} ({len(t.fired):>3}/{t.total:<3})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--skip-final", action="store_true", help="do not score the final held-out set (tuning)"
+    )
+    args = parser.parse_args(argv)
+    detector = load_detector()
+    result = evaluate(detector)
+    total = _overall(result, ("crisis", "ordinary", "idioms", "split"))
+    print(f"crisis phrases and near rules loaded: {detector.size}")
     columns = ("recall", "false alarms", "idioms firing", "split recall")
     header = f"{'lang':<8}" + "".join(f"{c:<19}" for c in columns)
     print(header)
@@ -112,7 +173,24 @@ def main() -> int:
     for lang, t in result.items():
         for message, phrases in t["idioms"].fired:
             print(f"IDIOM FIRES  [{lang}] {message!r}  <- {phrases}")
+    if DEVELOPMENT.exists():
+        development = evaluate_holdout(detector, load_holdout(DEVELOPMENT))
+        print_holdout("development (held-out #1, used for tuning)", development, details=True)
+    if FINAL.exists() and not args.skip_final:
+        print_final(detector)
     return 0
+
+
+def print_final(detector: Detector) -> None:
+    """The final held-out set, last, as counts only. Nothing of its text is ever printed, not
+    even in an error (a YAML error would quote the line), so tuning cannot see it."""
+    title = "final held-out (never tuned on)"
+    try:
+        final = evaluate_holdout(detector, load_holdout(FINAL))
+    except Exception as exc:  # noqa: BLE001 - the message could quote the file
+        print(f"\n{title}: could not be scored ({type(exc).__name__})")
+        return
+    print_holdout(title, final, details=False)
 
 
 if __name__ == "__main__":

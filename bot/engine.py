@@ -123,7 +123,7 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         return new, [notice, *replies]
     if inp.kind == "command":
         return _command(turn, inp)
-    if turn.state.silenced:
+    if turn.state.silenced and not (inp.kind == "press" and inp.data.split(":")[0] == "sos"):
         return turn.state, []
     if inp.kind == "press":
         return _press(turn, inp.data)
@@ -197,7 +197,7 @@ def _language_menu(turn: _Turn) -> Reply:
         tuple(Button(cats.names[code], data=f"lang:{code}") for code in cats.languages[i : i + 3])
         for i in range(0, len(cats.languages), 3)
     ]
-    return Reply(turn.t("notice.choose_language"), tuple(rows))
+    return Reply(turn.t("notice.choose_language"), (*rows, *_sos_row(turn)))
 
 
 # --- buttons ------------------------------------------------------------------------------------
@@ -208,7 +208,8 @@ def _press(turn: _Turn, data: str) -> Result:
     head, _, rest = data.partition(":")
     flow = turn.b.flow
     if data == "sos":
-        return s, [_emergency(turn)]
+        turn.state = dataclasses.replace(s, silenced=False)
+        return turn.state, [_emergency(turn)]
     if data == "restart":
         return _start(turn)
     if data == "back":
@@ -223,7 +224,7 @@ def _press(turn: _Turn, data: str) -> Result:
         state, replies = _start(turn)
         return state, [notice, *replies]
     if head == "sos" and _known_region(turn, rest):
-        turn.state = dataclasses.replace(s, region=rest)
+        turn.state = dataclasses.replace(s, region=rest, silenced=False)
         return turn.state, [_emergency(turn)]
     if head == "cc" and _known_region(turn, rest) and s.node:
         node = flow.nodes[s.node]
@@ -235,7 +236,8 @@ def _press(turn: _Turn, data: str) -> Result:
     if head == "go":
         node_id, _, index = rest.partition(":")
         node = flow.nodes.get(node_id)
-        if node is not None and index.isdigit() and int(index) < len(node.options):
+        valid = index.isascii() and index.isdigit()
+        if node is not None and valid and int(index) < len(node.options):
             return _choose(turn, node.options[int(index)])
     # forged, stale or from an older version of the flow: refuse safely, keep the way to help
     return s, [Reply(turn.t("notice.stale_button"), _sos_row(turn)), *_current(turn)]

@@ -167,6 +167,10 @@ class RedisStore:
         self._ttl_ms = max(1, int(ttl * 1000))  # milliseconds: a 0 s expiry is an error
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # delete the lock only if it is still ours (it may have expired and been retaken)
+        self._release = self._r.register_script(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+        )
 
     def get(self, key: str) -> State | None:
         try:
@@ -190,6 +194,23 @@ class RedisStore:
 
     def ping(self) -> bool:
         return bool(self._r.ping())
+
+    def acquire(self, key: str, hold_ms: int = 10_000) -> str | None:
+        """A per-conversation lock across workers, so two updates of one chat arriving at two
+        workers are handled one after the other. None when taken (or Redis is away)."""
+        token = secrets.token_hex(8)
+        try:
+            got = self._r.set(self.prefix + "lock:" + key, token, nx=True, px=hold_ms)
+        except self._errors as exc:
+            log.warning("lock not taken: %s", type(exc).__name__)
+            return token  # Redis away: go on unlocked rather than hold up a reply
+        return token if got else None
+
+    def release(self, key: str, token: str) -> None:
+        try:
+            self._release(keys=[self.prefix + "lock:" + key], args=[token])
+        except self._errors as exc:
+            log.warning("lock not released: %s", type(exc).__name__)
 
 
 BACKENDS = ("memory", "sqlite", "redis")

@@ -261,26 +261,19 @@ def test_forged_data_on_every_node_is_refused_safely(bundle: Bundle) -> None:
             assert offers_help(bundle, new, replies) or not replies, (node, data)
 
 
-# --- engine gaps found by this fuzzing: strict xfails flip to failures once fixed ---------------
+# --- engine gaps this fuzzing found, now fixed ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="engine._press: '²'.isdigit() is True but int('²') raises",
-)
 def test_a_forged_superscript_index_is_refused_not_raised(bundle: Bundle) -> None:
     _, replies = reply(bundle, State(node="topic", lang="it"), Input("press", data="go:topic:²"))
     assert replies and "sos" in datas(replies)
 
 
-@pytest.mark.xfail(strict=True, reason="engine._language_menu has no 'I need help now' button")
 def test_the_language_menu_offers_help(bundle: Bundle) -> None:
     _, replies = reply(bundle, State(node="topic", lang="it"), Input("command", "/language"))
     assert "sos" in datas(replies)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.reply: silenced returns [] before the sos press")
 def test_pressing_i_need_help_now_after_stop_still_answers(bundle: Bundle) -> None:
     state, _ = reply(bundle, State(node="topic", region="IT", lang="it"), Input("command", "/stop"))
     _, replies = reply(bundle, state, Input("press", data="sos"))

@@ -3,6 +3,7 @@ against the fake Bot API on 127.0.0.1 (helpers from test_telegram), in-process w
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,11 +16,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import yaml
 
-from bot.channels.telegram import Flood
+from bot.bundle import Bundle
+from bot.channels.telegram import Bridge, Flood
+from bot.engine import Input
 from bot.models import FloodConfig
+from bot.reload import Holder
+from bot.state import MemoryStore
 from tests.conftest import ROOT
 from tests.fakebotapi import FakeBotAPI
 from tests.test_telegram import Bot, copy_root, start_bot, stop_bot
@@ -117,6 +124,8 @@ def test_a_flood_gets_one_notice_a_crisis_inside_it_is_answered_and_others_are_s
     live: Bot,
 ) -> None:
     flooder, other, api = new_chat(), new_chat(), live.api
+    limit = yaml.safe_load((live.root / "config.yaml").read_text("utf-8"))["flood"]["max_messages"]
+    assert limit < 24, "the crisis (message 25) must come after the limit"
     USED_WORDS.append("messaggio numero")
     injected: list[float] = []
     for i in range(1, 31):
@@ -130,12 +139,13 @@ def test_a_flood_gets_one_notice_a_crisis_inside_it_is_answered_and_others_are_s
                 api.send_command(other, "/start")
             else:
                 api.send_text(other, "ciao")
-    # 1 welcome + 19 × (not understood + welcome) + 1 notice + 1 emergency reply
-    live.wait(flooder, 41, timeout=20)
+    # 1 welcome + (limit - 1) × (not understood + welcome) + 1 notice + 1 emergency reply
+    expected = 1 + (limit - 1) * 2 + 2
+    live.wait(flooder, expected, timeout=20)
     live.wait(other, 5, timeout=10)  # /start: welcome; "ciao" ×2: not understood + welcome
     time.sleep(0.5)  # nothing else may follow: the rest of the flood is dropped
     texts = live.texts(flooder)
-    assert len(texts) == 41, texts[-5:]
+    assert len(texts) == expected, texts[-5:]
     notices = [t for t in texts if t.startswith(SLOW_DOWN)]
     assert len(notices) == 1
     crisis = [m for m in api.sent(flooder) if "112" in m["text"].splitlines()[0]]
@@ -162,6 +172,24 @@ def test_the_flood_limiter_calms_down_and_warns_again_next_time() -> None:
     now[0] = 11.0
     assert flood.hit("a") == (False, False)
     assert [flood.hit("a") for _ in range(3)] == [(False, False), (False, False), (True, True)]
+
+
+async def test_a_reload_changes_the_flood_limits(bundle: Bundle) -> None:
+    sent: list[str] = []
+
+    async def send_message(chat_id: int, text: str, reply_markup: object = None) -> None:
+        sent.append(text)
+
+    context = SimpleNamespace(bot=SimpleNamespace(send_message=send_message))
+    holder = Holder(ROOT, bundle)
+    bridge = Bridge(holder, MemoryStore(1800), b"salt")
+    for _ in range(3):
+        await bridge._turn(context, 1, "k", Input("text", "ciao"))
+    assert not any(t.startswith(SLOW_DOWN) for t in sent)
+    strict = bundle.config.model_copy(update={"flood": FloodConfig(max_messages=3, per_seconds=60)})
+    holder.bundle = dataclasses.replace(bundle, config=strict)  # what a reload does
+    await bridge._turn(context, 1, "k", Input("text", "ciao"))
+    assert sent[-1].startswith(SLOW_DOWN)
 
 
 # --- privacy ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -144,18 +145,40 @@ class Bridge:
         self.in_flight += 1
         try:
             async with lock:
-                await self._turn(context, chat.id, key, inp)
+                token = await self._shared_lock(key)
+                try:
+                    await self._turn(context, chat.id, key, inp)
+                finally:
+                    if token is not None:
+                        self.store.release(key, token)  # type: ignore[attr-defined]
         finally:
             self.in_flight -= 1
             if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
                 self._locks.pop(key, None)
 
+    async def _shared_lock(self, key: str) -> str | None:
+        """With several workers (Redis), one chat's updates are handled one at a time across
+        them too. Waits at most 5 s: a stuck lock must never cost a reply."""
+        acquire = getattr(self.store, "acquire", None)
+        if acquire is None:
+            return None
+        for _ in range(250):
+            token = acquire(key)
+            if token is not None:
+                return token
+            await asyncio.sleep(0.02)
+        log.warning("conversation lock still held after 5 s: going on without it")
+        return None
+
     async def _turn(self, context: Any, chat_id: int, key: str, inp: Input) -> None:
         bundle = self.holder.bundle
         old = self.store.get(key) or State(region=bundle.config.default_region)
         new, replies = reply(bundle, old, inp)
+        self.flood.cfg = bundle.config.flood  # a reload may have changed the limits
         over, first = self.flood.hit(key)
         if over and not any(r.crisis for r in replies):
+            # dropped, but the words that may begin a crisis phrase are kept for the next one
+            self.store.put(key, dataclasses.replace(old, tail=new.tail, tail_at=new.tail_at))
             if first:
                 await self.send(
                     context.bot,
@@ -243,8 +266,22 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    reloading = asyncio.Lock()
+    pending: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        # in a thread: loading and checking every file takes a while, and no reply (a crisis
+        # reply least of all) may wait for it; one reload at a time, so the newest wins
+        async with reloading:
+            await asyncio.to_thread(holder.reload)
+
+    def on_sighup() -> None:
+        task = asyncio.ensure_future(reload())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
     with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
-        loop.add_signal_handler(signal.SIGHUP, holder.reload)
+        loop.add_signal_handler(signal.SIGHUP, on_sighup)
 
     async with app:
         with contextlib.suppress(TelegramError):
@@ -261,7 +298,7 @@ async def serve(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=1.0)
                 if watch and holder.changed():
-                    holder.reload()
+                    await reload()
         finally:
             log.info("stopping: finishing replies in flight")
             if app.updater is not None and app.updater.running:
@@ -275,6 +312,9 @@ async def serve(
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await web_task
             await app.stop()
+            if bridge.stats is not None:
+                with contextlib.suppress(Exception):
+                    bridge.stats.flush()  # the last few seconds of counts
     log.info("stopped")
 
 
