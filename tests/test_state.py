@@ -420,3 +420,25 @@ def test_redis_out_of_reach_costs_the_conversation_not_the_reply() -> None:
     store.put(key, FULL)
     assert store.get(key) is None
     store.delete(key)
+
+
+@pytest.mark.redis
+def test_one_conversation_is_handled_by_one_worker_at_a_time(redis_url: str) -> None:
+    a = RedisStore(redis_url, ttl=60)
+    b = RedisStore(redis_url, ttl=60)  # another worker
+    token = a.acquire("chat-1")
+    assert token is not None
+    assert b.acquire("chat-1") is None, "a second worker must wait for the first"
+    assert b.acquire("chat-2") is not None, "other conversations are not held up"
+    b.release("chat-1", "not-the-owner")  # a stale token never frees someone else's lock
+    assert b.acquire("chat-1") is None
+    a.release("chat-1", token)
+    assert b.acquire("chat-1") is not None
+
+
+@pytest.mark.redis
+def test_a_lock_left_by_a_dead_worker_expires(redis_url: str) -> None:
+    a = RedisStore(redis_url, ttl=60)
+    assert a.acquire("chat-dead", hold_ms=200) is not None
+    time.sleep(0.3)
+    assert RedisStore(redis_url, ttl=60).acquire("chat-dead") is not None
