@@ -12,7 +12,6 @@ import datetime as dt
 import string
 from dataclasses import dataclass
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
