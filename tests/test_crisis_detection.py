@@ -133,8 +133,9 @@ def test_idioms_are_never_phrases_themselves(lang: str) -> None:
     assert not clash, f"idioms that are also phrases: {clash}"
 
 
-def test_size_counts_every_phrase() -> None:
+def test_size_counts_every_phrase_and_near_rule() -> None:
     total = sum(len(ps) for pf in PHRASE_FILES.values() for ps in pf.phrases.values())
+    total += sum(len(pf.near) for pf in PHRASE_FILES.values())
     assert DETECTOR.size == total
 
 
@@ -431,3 +432,136 @@ def test_scans_are_deterministic_across_builds() -> None:
     for c in CORPUS.values():
         for m in c["crisis"][:40] + c["ordinary"][:40]:
             assert again.scan(m) == DETECTOR.scan(m), m
+
+
+# --- proximity rules (near) and the development set ---------------------------------------------
+
+DEVELOPMENT = ROOT / "tests" / "crisis_holdout" / "messages.yaml"  # held-out #1, used for tuning
+# The development set was used to tune the lists, so it only guards against regressions: these
+# bounds sit below what the lists reach on it. The final held-out set is never read by tests.
+DEV_MIN_RECALL = 0.90
+DEV_MAX_FALSE_ALARMS = 0.05
+CATEGORIES = {"suicidal", "self_harm", "means", "abuse", "danger", "coded", "third_person"}
+
+
+def load_development() -> dict:
+    with open(DEVELOPMENT, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_development_set_recall_and_false_alarms(lang: str) -> None:
+    """A regression guard on held-out #1, written by people who never saw the lists."""
+    data = load_development()[lang]
+    missed = [m for m in data["crisis"] if not fires(m)]
+    alarms = [m for m in data["ordinary"] if fires(m)]
+    recall = 1 - len(missed) / len(data["crisis"])
+    rate = len(alarms) / len(data["ordinary"])
+    assert recall >= DEV_MIN_RECALL, f"{lang}: recall {recall:.3f}; missed:\n{listing(missed)}"
+    assert rate <= DEV_MAX_FALSE_ALARMS, f"{lang}: false alarms {rate:.3f}:\n{explain(alarms)}"
+
+
+def test_development_set_overall() -> None:
+    data = load_development()
+    crisis = [m for lang in LANGUAGES for m in data[lang]["crisis"]]
+    ordinary = [m for lang in LANGUAGES for m in data[lang]["ordinary"]]
+    recall = 1 - sum(not fires(m) for m in crisis) / len(crisis)
+    rate = sum(fires(m) for m in ordinary) / len(ordinary)
+    assert recall >= DEV_MIN_RECALL and rate <= DEV_MAX_FALSE_ALARMS, (recall, rate)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_near_rules_are_well_formed(lang: str) -> None:
+    """Every term reads as words (a * only at the end), names are unique, categories known."""
+    pf = PHRASE_FILES[lang]
+    bad = [
+        f"{rule.name}: {term!r}"
+        for rule in pf.near
+        for group in rule.all
+        for term in group
+        if "*" in term.rstrip("*") or not phrase_readings(term.rstrip("*"))
+    ]
+    assert not bad, f"near terms that can never match:\n{listing(bad)}"
+    names = [rule.name for rule in pf.near]
+    assert len(names) == len(set(names)), "two near rules with one name"
+    assert {rule.category for rule in pf.near} <= CATEGORIES
+
+
+def _readings(term: str) -> list[tuple[str, bool]]:
+    stem = term.endswith("*")
+    return [(" ".join(w), stem) for w in phrase_readings(term.rstrip("*"))]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_near_term_can_fill_two_groups_of_its_rule(lang: str) -> None:
+    """One word must not satisfy two groups at once ("urge to cut" and "urge*" would make "an
+    urge to cut my hair" fire on its own): no term of one group may be, or be matched by, a
+    term of another group of the same rule."""
+
+    def covers(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
+        return a[0] == b[0] or (a[1] and b[0].startswith(a[0]))
+
+    clashes = []
+    for rule in PHRASE_FILES[lang].near:
+        keyed = [(g, r) for g, group in enumerate(rule.all) for t in group for r in _readings(t)]
+        for g1, a in keyed:
+            for g2, b in keyed:
+                if g1 < g2 and (covers(a, b) or covers(b, a)):
+                    clashes.append(f"{rule.name}: {a[0]} / {b[0]}")
+    assert not clashes, f"terms filling two groups:\n{listing(clashes)}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_near_rule_is_commented_for_clinical_review(lang: str) -> None:
+    """Each rule is preceded by a comment: what it catches, why its window, its false alarms."""
+    lines = (ROOT / "crisis" / f"{lang}.yaml").read_text(encoding="utf-8").splitlines()
+    bare = [
+        line.strip()
+        for i, line in enumerate(lines)
+        if line.startswith("  - name:") and not lines[i - 1].lstrip().startswith("#")
+    ]
+    assert not bare, f"near rules without a comment:\n{listing(bare)}"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["dad is hitting mum right now please help", "someone is following me and i'm scared",
+     "took a lot of my mums tablets what happens now", "im on the bridge and i want to jump",
+     "there's a rope in my closet and i keep looking at it", "i really want to cut rn",
+     "a grown man online wants to meet me and says not to tell my parents",
+     "he says he'll send my pics to everyone unless i send more",
+     "my brother keeps talking about shooting himself",
+     "ich bring mich heute nacht um", "meine freundin sagt sie bringt sich heute abend um",
+     "meine eltern sperren mich ein", "mi amiga dice que se va a matar",
+     "me quiero ahorcar", "mi hermano se quiere tirar por la ventana",
+     "ho deciso di ammazzarmi", "sn sul ponte e sto pensando di saltare",
+     "ma fille m'a dit qu'elle voulait mourir", "je veux que tout s'arrête",
+     "ho preso 20 tachipirine tutte insieme", "j'ai avalé toute la boîte de doliprane"],
+)  # fmt: skip
+def test_near_rules_catch_what_no_phrase_spells_out(message: str) -> None:
+    assert any(DETECTOR.scan(message).hits), message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["my mum is gonna kill me, i failed maths", "my mom is going to kill me lol",
+     "me muero de risa", "mi mamá me va a matar, saqué un 3", "me mato de la risa con ese video",
+     "muoio di fame", "mia madre mi ammazza se vede il voto", "ma mère va me tuer j'ai eu 4",
+     "die hausaufgaben bringen mich um", "meine mutter bringt mich um wenn sie die 5 sieht",
+     "can i give my 6 year old paracetamol for a fever?",
+     "mi hijo tiene fiebre, le doy paracetamol?",
+     "mon fils a de la fièvre je lui donne du doliprane?",
+     "darf ich meinem kind ibuprofen geben?", "posso dare la tachipirina a mio figlio?",
+     "my son wants to go cliff jumping this summer", "we crossed the bridge and jumped in the lake",
+     "grandma keeps asking for photos of the kids", "i found my dad's old razor in the drawer",
+     "my friend posted a goodbye video when she moved to spain",
+     "my nose is bleeding", "i broke my nose playing football"],  # "noose" squeezes to "nose"
+)  # fmt: skip
+def test_idioms_and_everyday_uses_of_near_words_stay_quiet(message: str) -> None:
+    scan = DETECTOR.scan(message)
+    assert not scan.crisis, f"{message!r} fired: {[h.phrase for h in scan.hits]}"
+
+
+def test_a_near_hit_names_its_rule_for_the_clinicians() -> None:
+    hits = DETECTOR.scan("my stepdad is beating my mom").hits
+    assert Hit("en", "danger", "violence against mum or siblings") in hits
