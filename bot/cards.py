@@ -69,8 +69,8 @@ def helpline_card(b: Bundle, lang: str, line: Line, now: dt.datetime) -> str:
             row += " " + t(lang, "contact.hours", hours=describe_hours(b, lang, st, now))
         parts.append(row)
     facts = [t(lang, f"cost.{h.cost}")] if h.cost != "unknown" else []
-    if h.cost_note:
-        facts.append(h.cost_note.get(lang) or next(iter(h.cost_note.values())))
+    if h.cost_note:  # says it better than the generic word ("CHF 0.20 per call")
+        facts = [h.cost_note.get(lang) or next(iter(h.cost_note.values()))]
     if h.ages and h.ages.min is not None and h.ages.max is not None:
         facts.append(t(lang, "line.ages_range", min=h.ages.min, max=h.ages.max))
     elif h.ages and h.ages.max is not None:

@@ -74,6 +74,12 @@ class Directory:
         if country is None:
             return []
         pool = [h for h in country.helplines if self._visible(h)]
+        if not any(h.crisis for h in pool) and crisis:
+            # no confirmed crisis line at all (Mexico today): an unconfirmed one, shown with
+            # its caveat, beats none
+            pool += [h for h in country.helplines if h.needs_review and h.crisis]
+        elif not pool:
+            pool = list(country.helplines)
         views = [
             Line(h, country, line_status(h, country, now), _fits(h, topic, audience, crisis))
             for h in pool

@@ -105,3 +105,14 @@ def test_each_of_the_twenty_countries_has_a_line_reachable_from_the_flow(
         assert shown, f"{cc}: no verified line shown\n{text}"
         assert any(h.crisis or "young" in h.audiences for h in country.helplines
                    if h.name in shown), cc  # fmt: skip
+
+
+def test_every_covered_country_reaches_its_emergency_number_and_a_crisis_line(
+    bundle: Bundle,
+) -> None:
+    for cc, country in bundle.directory.countries.items():
+        _, replies = reply(bundle, State(region=cc, lang="en"), Input("command", "/sos"))
+        text = replies[0].text
+        assert bundle.directory.emergency(cc)[0].number in text.splitlines()[0], cc
+        crisis_lines = [h.name for h in country.helplines if h.crisis]
+        assert any(name in text for name in crisis_lines), f"{cc}: no crisis line in\n{text}"
