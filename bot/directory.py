@@ -14,6 +14,9 @@ from . import hours
 from .models import CountryFile, Emergency, Helpline
 
 INTERNATIONAL = "ZZ"  # the user skipped the country question: international answer
+# Which emergency number comes first where a country has several: one that sends medical
+# help before police, for someone who may have hurt themselves.
+_FIRST = ["general", "ambulance", "police", "fire", "sms", "missing_children"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Directory:
         """Curated numbers first; any other country gets libphonenumber's, else nothing."""
         country = self.countries.get(region or "")
         if country is not None:
-            items = sorted(country.emergency, key=lambda e: e.kind != "general")
+            items = sorted(country.emergency, key=lambda e: _FIRST.index(e.kind))
             return [EmergencyNumber(e.number, e.kind, True) for e in items]
         if region and region != INTERNATIONAL:
             return [EmergencyNumber(n, "general", False) for n in known_emergency_numbers(region)]
