@@ -53,7 +53,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
-from tests.test_state import free_port, redis_ping, redis_server  # noqa: E402
+from tests.redisserver import free_port, redis_ping, redis_server  # noqa: E402
 from tests.test_telegram import Bot, stop_bot  # noqa: E402
 from tests.test_workers import (  # noqa: E402
     PREFIX,

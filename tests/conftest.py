@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.bundle import Bundle, load_bundle
 from bot.channels.terminal import Session
+from tests.redisserver import NO_REDIS, redis_ping, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ("config.yaml", "flows", "messages", "directory", "crisis")
@@ -34,6 +36,17 @@ def chat(bundle: Bundle):
         return Session(bundle, lang=lang, region=region, at=moment)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis on loopback for the tests marked redis; skipped where none can be had."""
+    with redis_server() as url:
+        if url is None:
+            pytest.skip(NO_REDIS)
+        if not redis_ping(url, timeout=3):
+            pytest.fail(f"REDIS_URL is set but Redis does not answer at {url}")
+        yield url
 
 
 @pytest.fixture

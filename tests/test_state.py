@@ -11,11 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
-import shutil
-import socket
 import sqlite3
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,11 +23,8 @@ import pytest
 from bot.engine import State
 from bot.models import StateConfig
 from bot.state import MemoryStore, RedisStore, SQLiteStore, Store, open_store, user_key
+from tests.redisserver import free_port
 
-NO_REDIS = (
-    "no Redis: set REDIS_URL or install redis-server (apt-get install redis-server) "
-    "so a private one can be started on 127.0.0.1"
-)
 FIELDS = {"node", "lang", "region", "audience", "topic", "history", "tail", "tail_at", "silenced"}
 SALT = b"test-salt-for-the-state-tests"
 CHAT_ID = 987654321012  # 12 digits: never found in a 32-hex-digit hash by chance
@@ -47,74 +40,6 @@ FULL = State(
     tail_at=1_767_225_600.25,
     silenced=True,
 )
-
-
-# --- Redis plumbing, shared with test_workers.py and benchmarks/workers.py ---------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def redis_ping(url: str, timeout: float = 10.0) -> bool:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                return bool(client.ping())
-            except redis.RedisError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(0.05)
-    finally:
-        client.close()
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str | None]:
-    """REDIS_URL when set; else a private redis-server (no persistence) on a free loopback
-    port, stopped afterwards; else None."""
-    url = os.environ.get("REDIS_URL")
-    if url:
-        yield url
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        yield None
-        return
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--logfile", ""],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        url = f"redis://127.0.0.1:{port}/0"
-        if not redis_ping(url):
-            raise RuntimeError(f"redis-server did not answer on 127.0.0.1:{port}")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        if url is None:
-            pytest.skip(NO_REDIS)
-        if not redis_ping(url, timeout=3):
-            pytest.fail(f"REDIS_URL is set but Redis does not answer at {url}")
-        yield url
 
 
 # --- one harness per backend --------------------------------------------------------------------

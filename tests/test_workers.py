@@ -25,7 +25,7 @@ import yaml
 
 from bot.state import user_key
 from tests.fakebotapi import FakeBotAPI
-from tests.test_state import NO_REDIS, free_port, redis_ping, redis_server
+from tests.redisserver import free_port
 from tests.test_telegram import Bot, copy_root, start_bot, stop_bot
 
 pytestmark = pytest.mark.redis
@@ -164,16 +164,6 @@ def start_worker(api: FakeBotAPI, root: Path, redis_url: str, timeout: float = 3
             raise AssertionError(f"worker on port {port} did not start:\n{worker.log()}")
         time.sleep(0.05)
     return worker
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        if url is None:
-            pytest.skip(NO_REDIS)
-        if not redis_ping(url, timeout=3):
-            pytest.fail(f"REDIS_URL is set but Redis does not answer at {url}")
-        yield url
 
 
 @pytest.fixture
