@@ -128,8 +128,10 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
     if inp.kind == "press":
         return _press(turn, inp.data)
     if inp.kind == "other":
+        # a voice message or a photo may be the crisis we cannot read: the number goes with it
         r = _current(turn)
-        return turn.state, [Reply(turn.t("notice.unreadable"), _sos_row(turn)), *r]
+        notice = turn.t("notice.unreadable", number=_emergency_number(turn))
+        return turn.state, [Reply(notice, _sos_row(turn)), *r]
     return _text(turn, text)
 
 
@@ -369,4 +371,11 @@ def _text(turn: _Turn, text: str) -> Result:
             return _goto(turn, node.goto)
         if node.choose == "region_typed":
             return s, [Reply(turn.t("notice.country_not_found")), *_current(turn)]
-    return s, [Reply(turn.t("notice.not_understood")), *_current(turn)]
+    # free text the lists did not flag may still be a crisis they missed: the number goes with it
+    notice = turn.t("notice.not_understood", number=_emergency_number(turn))
+    return s, [Reply(notice), *_current(turn)]
+
+
+def _emergency_number(turn: _Turn) -> str:
+    numbers = turn.b.directory.emergency(turn.state.region)
+    return numbers[0].number if numbers else "112 / 911 / 999"
