@@ -1,7 +1,9 @@
 """Crisis detection: the phrase lists of every language, searched at once, before anything else.
 
 One Aho-Corasick automaton holds every phrase of every language in every reading, so the cost of
-a message does not grow with the lists, and a user who switches language is still heard.
+a message does not grow with the lists, and a user who switches language is still heard. The
+same automaton holds the idioms, the terms of the proximity rules (`near:`) and the fillers, so
+that each reading of a message is searched once.
 Missing a crisis costs far more than a false alarm: nothing here suppresses a hit but the
 idioms a clinician listed, and only when the hit lies wholly inside one.
 
@@ -14,7 +16,6 @@ two or more words, so a repair alone never makes a hit (nudes/dudes).
 
 from __future__ import annotations
 
-import bisect
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,30 +51,47 @@ class Scan:
         return bool(self.hits)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     """What one automaton key stands for: phrases, or an idiom, or both (then it is a phrase:
-    recall first)."""
+    recall first); and the near rules it is a term of; and whether it is a filler or negation
+    (a single word) that the reduced reading leaves out."""
 
     length: int
     words: int
     hits: tuple[Hit, ...]
     idiom: bool
+    near: tuple[tuple[int, int], ...]  # (rule, group) of every near rule it is a term of
+    first: tuple[int, ...]  # the near rules whose first group it is in
+    skip: bool
 
 
 Span = tuple[int, int]  # first and last word index in one reading
+Spans = list[tuple[int, int, tuple[Hit, ...]]]  # phrase hits: first word, last word, hits
+WordOffsets = dict[int, tuple[int, str]]  # word index -> (offset of the space before it, the word)
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What one search of a reading's line found (`Detector._read`)."""
+
+    phrases: Spans
+    idioms: list[Span]
+    near: list[tuple[int, _Entry]]  # near-rule terms, by the index of their first word
+    firsts: set[int]  # the near rules whose first group is there
+    skips: WordOffsets  # the fillers and negations
 
 
 class Detector:
     """Built once from the phrase files; `scan` is then pure and thread-safe."""
 
     def __init__(self, files: Iterable[PhraseFile]):
-        self._words = ahocorasick.Automaton()  # " w1 w2 " and stems " w1 st"
+        # " w1 w2 " and stems " w1 st": phrases, idioms, near-rule terms and fillers
+        self._words = ahocorasick.Automaton()
         self._compact = ahocorasick.Automaton()  # "w1w2" inside one token
         self._fuzzy: dict[str, tuple[Hit, ...]] = {}  # every one-edit variant -> listed words
         self._starts: set[tuple[str, ...]] = set()  # word prefixes of multi-word phrases
         self._vocab: set[str] = set()  # words of multi-word phrases, the targets of repair
-        self._near = ahocorasick.Automaton()  # near-rule words -> (rule, group, word count)
         self._rules: list[tuple[Hit, int, int]] = []  # (hit, within, number of groups)
         # words that never carry a phrase's meaning, and negations inside phrases: a reading
         # without them is scanned too (negation never suppresses a hit)
@@ -84,7 +102,7 @@ class Detector:
         idioms: set[str] = set()
         compact: dict[str, list[Hit]] = {}
         fuzzy: dict[str, list[Hit]] = {}
-        near: dict[str, list[tuple[int, int, int]]] = {}
+        near: dict[str, list[tuple[int, int]]] = {}
         skipped: set[str] = set()
         for f in files:
             skipped.update(squeeze(w) for w in (*f.fillers, *f.negations) for w in fold_words(w))
@@ -96,7 +114,8 @@ class Detector:
                 for g, group in enumerate(rule.all):
                     for term in group:
                         for key, n, _ in self._keys(term, learn=False):
-                            near.setdefault(key, []).append((index, g, n))
+                            near.setdefault(key, []).append((index, g))
+                            counts.setdefault(key, n)
             for category, phrases in f.phrases.items():
                 for phrase in phrases:
                     self.size += 1
@@ -116,9 +135,15 @@ class Detector:
                         hit = Hit(f.language, "fuzzy", word)
                         for variant in _one_edit(words[0]):
                             fuzzy.setdefault(variant, []).append(hit)
-        for key in keys.keys() | idioms:
+        self.skipped = frozenset(skipped)
+        fillers = {f" {w} " for w in self.skipped}
+        for key in keys.keys() | idioms | near.keys() | fillers:
             hits = tuple(dict.fromkeys(keys.get(key, ())))
-            self._words.add_word(key, _Entry(len(key), counts[key], hits, key in idioms))
+            targets = tuple(dict.fromkeys(near.get(key, ())))
+            first = tuple(dict.fromkeys(rule for rule, group in targets if group == 0))
+            entry = _Entry(len(key), counts.get(key, 1), hits, key in idioms, targets, first,
+                           key in fillers)  # fmt: skip
+            self._words.add_word(key, entry)
         for key, hits in compact.items():
             self._compact.add_word(key, (len(key), tuple(dict.fromkeys(hits))))
         self._fuzzy = {k: tuple(dict.fromkeys(v)) for k, v in fuzzy.items()}
@@ -133,13 +158,8 @@ class Detector:
                     self._repair.setdefault(typo, word)
         for word in self._vocab:
             self._repair.pop(word, None)  # a real phrase word is never "repaired"
-        for key, targets in near.items():
-            self._near.add_word(key, (len(key), tuple(dict.fromkeys(targets))))
-        self.skipped = frozenset(skipped)
         self._words.make_automaton()
         self._compact.make_automaton()
-        if near:
-            self._near.make_automaton()
 
     def _keys(self, phrase: str, learn: bool = True) -> Iterable[tuple[str, int, str | None]]:
         """Automaton keys of a phrase: " w1 w2 " (or " w1 st" for a stem), its word count,
@@ -169,8 +189,9 @@ class Detector:
         return Scan(tuple(hits), self._tail(found))
 
     def _hits(self, found: list[list[str]]) -> dict[Hit, None]:
-        """The hits of every reading of one text, in order, without repeats."""
-        distinct = {w for words in found for w in words}
+        """The hits of every reading of one text, in order, without repeats. Each reading is
+        joined into one line and searched once; a reduced line met twice is searched once."""
+        distinct = set().union(*found)
         single = {w: self._fuzzy[w] for w in distinct if w in self._fuzzy}
         long_words = " ".join(w for w in distinct if len(w) >= MIN_COMPACT)
         for end, (_, found_hits) in self._compact.iter(long_words):
@@ -180,40 +201,86 @@ class Detector:
             word = long_words[start : stop if stop >= 0 else len(long_words)]
             single[word] = single.get(word, ()) + found_hits
         repair = {w: self._repair[w] for w in distinct if w in self._repair}
+        reduced: dict[str, tuple[Spans, list[Span]]] = {}  # reduced line -> its matches
         hits: dict[Hit, None] = {}
         for words in found:
-            hits.update(dict.fromkeys(self._scan_words(words, single, repair)))
-            if self._rules:
-                hits.update(dict.fromkeys(self._near_hits(words)))
+            if not words:
+                continue
+            line = " " + " ".join(words) + " "
+            reading = self._read(line)
+            hits.update(dict.fromkeys(self._scan_words(line, reading, single, repair, reduced)))
+            if reading.firsts:
+                hits.update(dict.fromkeys(self._near_hits(reading)))
         return hits
 
-    def _near_hits(self, words: list[str]) -> Iterable[Hit]:
+    def _read(self, line: str) -> _Reading:
+        """One reading, joined into `line` (" w1 w2 … "), searched once."""
+        found = _Reading([], [], [], set(), {})
+        at = spaces = 0  # the number of spaces before offset `at`: the index of a word there
+        for end, entry in self._words.iter(line):
+            start = end - entry.length + 1  # the space before the key's first word
+            if start >= at:
+                spaces += line.count(" ", at, start)
+            else:
+                spaces -= line.count(" ", start, at)
+            at = start
+            if entry.hits:
+                found.phrases.append((spaces, spaces + entry.words - 1, entry.hits))
+            elif entry.idiom:
+                found.idioms.append((spaces, spaces + entry.words - 1))
+            if entry.near:
+                found.near.append((spaces, entry))
+                if entry.first:
+                    found.firsts.update(entry.first)
+            if entry.skip:
+                found.skips[spaces] = (start, line[start + 1 : end])
+        return found
+
+    def _matches(self, line: str) -> tuple[Spans, list[Span]]:
+        """Phrase hits and idioms in a repaired or reduced reading, as spans. Only phrases of
+        two or more words count there: a single word is one of the original reading, or a
+        repair that must not hit alone."""
+        phrases: Spans = []
+        idioms: list[Span] = []
+        at = spaces = 0
+        for end, entry in self._words.iter(line):
+            phrase = entry.hits and entry.words > 1
+            if phrase or entry.idiom:
+                start = end - entry.length + 1
+                if start >= at:
+                    spaces += line.count(" ", at, start)
+                else:
+                    spaces -= line.count(" ", start, at)
+                at = start
+                if phrase:
+                    phrases.append((spaces, spaces + entry.words - 1, entry.hits))
+                else:
+                    idioms.append((spaces, spaces + entry.words - 1))
+        return phrases, idioms
+
+    def _near_hits(self, reading: _Reading) -> Iterable[Hit]:
         """Rules whose groups all occur within `within` words of an occurrence of the first
-        group, in any order; not when that whole stretch lies inside an idiom."""
-        line = " " + " ".join(words) + " "
-        starts = [0]
-        for w in words[:-1]:
-            starts.append(starts[-1] + len(w) + 1)  # offset in `line` of each word, minus 1
-        seen: dict[int, list[list[tuple[int, int]]]] = {}
-        for end, (length, targets) in self._near.iter(line):
-            first = bisect.bisect_right(starts, end - length + 1) - 1
-            for rule, group, n in targets:
-                groups = seen.setdefault(rule, [[] for _ in range(self._rules[rule][2])])
-                groups[group].append((first, first + n - 1))
-        if not seen:
-            return
-        idioms: list[Span] | None = None
+        group, in any order; not when that whole stretch lies inside an idiom. Only rules whose
+        first group is in the reading are looked at."""
+        rules, firsts, idioms = self._rules, reading.firsts, reading.idioms
+        seen: dict[int, list[list[Span]]] = {}
+        for first, entry in reading.near:
+            span = (first, first + entry.words - 1)
+            for rule, group in entry.near:
+                if rule in firsts:
+                    groups = seen.get(rule)
+                    if groups is None:
+                        groups = seen[rule] = [[] for _ in range(rules[rule][2])]
+                    groups[group].append(span)
         for rule, groups in seen.items():
-            hit, within, _ = self._rules[rule]
             if not all(groups):
                 continue
+            hit, within, _ = rules[rule]
             for a, b in groups[0]:
                 picks = [min(g, key=lambda span, a=a: abs(span[0] - a)) for g in groups[1:]]
                 if all(abs(p[0] - a) <= within for p in picks):
                     lo = min(a, *(p[0] for p in picks))
                     hi = max(b, *(p[1] for p in picks))
-                    if idioms is None:
-                        idioms = self._matches(words)[1]
                     if not any(s <= lo and hi <= e for s, e in idioms):
                         yield hit
                         break
@@ -231,49 +298,66 @@ class Detector:
                         break
         return best
 
-    def _matches(
-        self, words: list[str], repaired: bool = False
-    ) -> tuple[list[tuple[int, int, tuple[Hit, ...]]], list[Span]]:
-        """Phrase hits and idioms in one reading, as (first word, last word, hits) spans. In a
-        repaired or reduced reading only phrases of two or more words count: a single word
-        there is one of the original reading, or a repair that must not hit alone."""
-        line = " " + " ".join(words) + " "
-        found: list[tuple[int, int, tuple[Hit, ...]]] = []
-        idioms: list[Span] = []
-        for end, entry in self._words.iter(line):
-            if entry.hits and not (repaired and entry.words < 2):
-                first = line.count(" ", 0, end - entry.length + 1)  # spaces before = index
-                found.append((first, first + entry.words - 1, entry.hits))
-            elif entry.idiom:
-                first = line.count(" ", 0, end - entry.length + 1)
-                idioms.append((first, first + entry.words - 1))
-        return found, idioms
-
     def _scan_words(
-        self, words: list[str], single: dict[str, tuple[Hit, ...]], repair: dict[str, str]
+        self,
+        line: str,
+        reading: _Reading,
+        single: dict[str, tuple[Hit, ...]],
+        repair: dict[str, str],
+        reduced: dict[str, tuple[Spans, list[Span]]],
     ) -> Iterable[Hit]:
         """Hits in one reading: phrases, then words that hit alone (a typo of a fuzzy word, a
         phrase run together inside the word), then phrases completed by repaired words; none
-        that lies wholly inside an idiom."""
-        if not words:
-            return
-        found, idioms = self._matches(words)
-        variant = words
-        if single or repair:
-            for i, word in enumerate(words):
+        that lies wholly inside an idiom. The few words to look at are found in `line` with
+        str.find, not by a loop over every word."""
+        found, idioms = reading.phrases, reading.idioms
+        alone: list[tuple[int, int, tuple[Hit, ...]]] = []
+        edits: WordOffsets = dict(reading.skips)  # words the reduced reading replaces or leaves out
+        for word in single.keys() | repair.keys():
+            key = f" {word} "
+            at = line.find(key)
+            while at >= 0:
+                i = line.count(" ", 0, at)
                 if word in single:
-                    found.append((i, i, single[word]))
+                    alone.append((i, i, single[word]))
                 if word in repair:
-                    variant = variant if variant is not words else list(words)
-                    variant[i] = repair[word]
-        if variant is not words or not self.skipped.isdisjoint(words):
+                    edits[i] = (at, word)
+                at = line.find(key, at + len(key) - 1)
+        if alone:
+            found = found + sorted(alone, key=lambda span: span[0])
+        if edits:
             # the repaired reading without fillers and negations; its spans are mapped back to
             # word indices of this reading, so that idioms of both readings apply
-            kept = [i for i, w in enumerate(variant) if w not in self.skipped]
-            reduced = [variant[i] for i in kept]
-            more, more_idioms = self._matches(reduced, repaired=True)
-            found += [(kept[a], kept[b], hits) for a, b, hits in more]
-            idioms += [(kept[a], kept[b]) for a, b in more_idioms]
+            pieces: list[str] = []
+            dropped: list[int] = []  # indices of the words left out, in order
+            done = 0
+            for i, (at, word) in sorted(edits.items()):
+                new = repair.get(word, word)
+                pieces.append(line[done:at])
+                if new in self.skipped:
+                    dropped.append(i)
+                else:
+                    pieces.append(" " + new)
+                done = at + 1 + len(word)
+            pieces.append(line[done:])
+            short = "".join(pieces)
+            if short == " ":
+                short = "  "
+            more = reduced.get(short)
+            if more is None:
+                more = reduced[short] = self._matches(short)
+            if more[0] or more[1]:
+
+                def back(index: int) -> int:
+                    """A word index of the reduced reading as one of this reading."""
+                    for i in dropped:
+                        if i > index:
+                            break
+                        index += 1
+                    return index
+
+                found = found + [(back(a), back(b), hits) for a, b, hits in more[0]]
+                idioms = idioms + [(back(a), back(b)) for a, b in more[1]]
         for first, last, hits in found:
             if not any(s <= first and last <= e for s, e in idioms):
                 yield from hits

@@ -9,7 +9,6 @@ past filters (selfharmm, su1c1de, s.u.i.c.i.d.e, Cyrillic look-alikes, zero-widt
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -361,15 +360,6 @@ def test_a_4096_character_message_with_the_phrase_at_the_end() -> None:
     assert fires(phrase.strip() + " " + (filler * 100)[: 4096 - len(phrase)])
 
 
-def test_a_4096_character_message_is_scanned_quickly() -> None:
-    """A smoke test against pathological slowness (the benchmark measures properly)."""
-    message = ("ho litigato con la mia migliore amica, è normale? 😩 " * 80)[:4096]
-    start = time.perf_counter()
-    for _ in range(5):
-        DETECTOR.scan(message)
-    assert (time.perf_counter() - start) / 5 < 0.05
-
-
 @pytest.mark.parametrize(
     "message",
     ["kill\x00myself", "i want\x07 to die", "\x1bsuicide\x1b", "i want to\r\ndie",
@@ -436,38 +426,48 @@ def test_scans_are_deterministic_across_builds() -> None:
 
 # --- proximity rules (near) and the development set ---------------------------------------------
 
-DEVELOPMENT = ROOT / "tests" / "crisis_holdout" / "messages.yaml"  # held-out #1, used for tuning
-# The development set was used to tune the lists, so it only guards against regressions: these
-# bounds sit below what the lists reach on it. The final held-out set is never read by tests.
+HOLDOUT = ROOT / "tests" / "crisis_holdout"
+# The development sets were used to tune the lists, so they only guard against regressions: these
+# bounds sit below what the lists reach on them. The final held-out set is never read by tests.
+DEVELOPMENT_SETS = {
+    "development #1": HOLDOUT / "messages.yaml",  # held-out #1, used for tuning
+    "development #2": HOLDOUT / "dev2.yaml",  # the previous final set, now used for tuning
+}
 DEV_MIN_RECALL = 0.90
 DEV_MAX_FALSE_ALARMS = 0.05
 CATEGORIES = {"suicidal", "self_harm", "means", "abuse", "danger", "coded", "third_person"}
 
 
-def load_development() -> dict:
-    with open(DEVELOPMENT, encoding="utf-8") as fh:
+def load_development(name: str) -> dict:
+    with open(DEVELOPMENT_SETS[name], encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 
+@pytest.mark.parametrize("name", DEVELOPMENT_SETS)
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_development_set_recall_and_false_alarms(lang: str) -> None:
-    """A regression guard on held-out #1, written by people who never saw the lists."""
-    data = load_development()[lang]
+def test_development_set_recall_and_false_alarms(name: str, lang: str) -> None:
+    """A regression guard on each development set, written by people who never saw the lists."""
+    data = load_development(name)[lang]
     missed = [m for m in data["crisis"] if not fires(m)]
     alarms = [m for m in data["ordinary"] if fires(m)]
     recall = 1 - len(missed) / len(data["crisis"])
     rate = len(alarms) / len(data["ordinary"])
-    assert recall >= DEV_MIN_RECALL, f"{lang}: recall {recall:.3f}; missed:\n{listing(missed)}"
-    assert rate <= DEV_MAX_FALSE_ALARMS, f"{lang}: false alarms {rate:.3f}:\n{explain(alarms)}"
+    assert recall >= DEV_MIN_RECALL, (
+        f"{name}, {lang}: recall {recall:.3f}; missed:\n{listing(missed)}"
+    )
+    assert rate <= DEV_MAX_FALSE_ALARMS, (
+        f"{name}, {lang}: false alarms {rate:.3f}:\n{explain(alarms)}"
+    )
 
 
-def test_development_set_overall() -> None:
-    data = load_development()
+@pytest.mark.parametrize("name", DEVELOPMENT_SETS)
+def test_development_set_overall(name: str) -> None:
+    data = load_development(name)
     crisis = [m for lang in LANGUAGES for m in data[lang]["crisis"]]
     ordinary = [m for lang in LANGUAGES for m in data[lang]["ordinary"]]
     recall = 1 - sum(not fires(m) for m in crisis) / len(crisis)
     rate = sum(fires(m) for m in ordinary) / len(ordinary)
-    assert recall >= DEV_MIN_RECALL and rate <= DEV_MAX_FALSE_ALARMS, (recall, rate)
+    assert recall >= DEV_MIN_RECALL and rate <= DEV_MAX_FALSE_ALARMS, (name, recall, rate)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
