@@ -29,7 +29,7 @@ from bot.reload import Holder
 from bot.state import MemoryStore
 from tests.conftest import ROOT
 from tests.fakebotapi import FakeBotAPI
-from tests.test_telegram import Bot, copy_root, start_bot, stop_bot
+from tests.test_telegram import Bot, copy_root, is_emergency, start_bot, stop_bot
 
 SLOW_DOWN = "Stai mandando molti messaggi"
 RESTARTED = "La conversazione è stata aggiornata"
@@ -95,10 +95,10 @@ def test_a_reply_survives_a_timeout_beyond_ptbs_timeouts(live: Bot) -> None:
     finally:
         api.delay("sendMessage", 0)
     first = live.wait(chat, 1, timeout=15)[0]
-    assert "112" in first.splitlines()[0]
+    assert is_emergency(first)
     assert live.proc.poll() is None
     # the hung attempt may land as well (Telegram has no idempotency key): never fewer
-    assert all("112" in t.splitlines()[0] for t in live.texts(chat))
+    assert all(is_emergency(t) for t in live.texts(chat))
 
 
 def test_a_blocked_user_neither_crashes_the_bot_nor_stops_other_chats(live: Bot) -> None:
@@ -148,7 +148,7 @@ def test_a_flood_gets_one_notice_a_crisis_inside_it_is_answered_and_others_are_s
     assert len(texts) == expected, texts[-5:]
     notices = [t for t in texts if t.startswith(SLOW_DOWN)]
     assert len(notices) == 1
-    crisis = [m for m in api.sent(flooder) if "112" in m["text"].splitlines()[0]]
+    crisis = [m for m in api.sent(flooder) if is_emergency(m["text"])]
     assert len(crisis) == 1 and texts[-1] == crisis[0]["text"]
     assert texts.index(notices[0]) < len(texts) - 1
     # the other chat: answered normally, each reply within a second of its message
@@ -310,7 +310,7 @@ def test_webhook_mode_checks_the_secret_and_answers(tmp_path: Path) -> None:
             assert _http(f"{base}/hook", _update(4, chat, "/start"), secret) == (200, "ok")
             assert WELCOME in bot.wait(chat, 1)[0]
             assert _http(f"{base}/hook", _update(5, chat, "voglio morire"), secret)[0] == 200
-            assert "112" in bot.wait(chat, 2)[1].splitlines()[0]
+            assert is_emergency(bot.wait(chat, 2)[1])
             assert _http(f"{base}/nope", _update(6, chat, "/start"), secret)[0] == 404
             assert bot.proc.poll() is None
         finally:
@@ -458,7 +458,7 @@ def test_sigterm_delivers_the_replies_in_flight_then_exits_0(tmp_path: Path) -> 
         assert api.sent_count() == 0
         bot.proc.send_signal(signal.SIGTERM)
         assert bot.proc.wait(timeout=30) == 0, log_text(bot)[-3000:]
-        assert "112" in bot.texts(chat)[0].splitlines()[0]
+        assert is_emergency(bot.texts(chat)[0])
         assert len(bot.texts(other)) == 3
         log = log_text(bot)
         assert "stopping: finishing replies in flight" in log and "stopped" in log

@@ -17,6 +17,12 @@ from tests.conftest import DATA, ROOT
 from tests.fakebotapi import FakeBotAPI
 
 
+def is_emergency(text: str, number: str = "112") -> bool:
+    """The emergency reply, not a notice that merely names the number: the number on the
+    first line and the words that only the emergency reply says."""
+    return number in text.splitlines()[0] and "assistente automatico, non una persona" in text
+
+
 class Bot:
     def __init__(self, api: FakeBotAPI, root: Path, log: Path, proc: subprocess.Popen[bytes]):
         self.api, self.root, self.log, self.proc = api, root, log, proc
@@ -110,7 +116,7 @@ def test_crisis_before_start_is_the_very_next_message(bot: Bot) -> None:
     chat = 1002
     bot.api.send_text(chat, "voglio morire")
     first = bot.wait(chat, 1)[0]
-    assert "112" in first.splitlines()[0]
+    assert is_emergency(first)
 
 
 def test_crisis_in_english_in_an_italian_conversation(bot: Bot) -> None:
@@ -123,7 +129,7 @@ def test_crisis_in_english_in_an_italian_conversation(bot: Bot) -> None:
     bot.wait(chat, 3)
     api.send_text(chat, "i want to kill myself")
     reply = bot.wait(chat, 4)[3]
-    assert reply.splitlines()[0].count("112") == 1
+    assert is_emergency(reply) and reply.splitlines()[0].count("112") == 1
     assert "Telefono Azzurro" in reply or "114" in reply
 
 
@@ -166,7 +172,7 @@ def test_the_crisis_reply_survives_500s_and_a_429(bot: Bot) -> None:
     bot.api.fail_next("sendMessage", [500, 500, 500, (429, 1)])
     bot.api.send_text(chat, "voglio morire")
     first = bot.wait(chat, 1, timeout=30)[0]
-    assert "112" in first.splitlines()[0]
+    assert is_emergency(first)
     failed = [c for c in bot.api.calls_to("sendMessage") if c.status != 200]
     assert len(failed) >= 4
 
