@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from bot.reload import Holder
 from bot.state import MemoryStore
 from tests.conftest import ROOT
 from tests.fakebotapi import FakeBotAPI
+from tests.redisserver import free_port
 from tests.test_telegram import Bot, copy_root, is_emergency, start_bot, stop_bot
 
 SLOW_DOWN = "Stai mandando molti messaggi"
@@ -64,12 +64,6 @@ def wait_log(bot: Bot, pattern: str, count: int = 1, timeout: float = 10) -> str
         if time.monotonic() > deadline or bot.proc.poll() is not None:
             raise AssertionError(f"{pattern!r} ×{count} not in the log:\n{text[-3000:]}")
         time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
