@@ -131,7 +131,7 @@ class _Loader:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def _parse(self, path: Path, model: type, **ctx: object) -> tuple[Doc, object] | None:
+    def _parse(self, path: Path, model: type) -> tuple[Doc, object] | None:
         try:
             doc = load(path, self.root)
             return doc, parse(doc, model)

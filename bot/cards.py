@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from . import i18n
-from .directory import INTERNATIONAL, Line, contact_status, display, is_short
+from .directory import INTERNATIONAL, EmergencyNumber, Line, display, is_short, line_status
 from .hours import Status
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def helpline_card(b: Bundle, lang: str, line: Line, now: dt.datetime) -> str:
         else:
             row = t(lang, f"contact.{c.kind}", url=c.url)
         if c.hours:
-            st = contact_status(c.hours, h, line.country, now)
+            st = line_status(h, line.country, now, c.hours)
             row += " " + t(lang, "contact.hours", hours=describe_hours(b, lang, st, now))
         parts.append(row)
     facts = [t(lang, f"cost.{h.cost}")] if h.cost != "unknown" else []
@@ -136,12 +136,7 @@ def lines_text(
 
 def _international(b: Bundle, lang: str, region: str | None) -> str:
     t = b.catalogs.t
-    emergency = b.directory.emergency(region)
-    head = (
-        t(lang, "crisis.first", number=emergency[0].number, what=_what(b, lang, emergency[0].kind))
-        if emergency
-        else t(lang, "crisis.first_unknown")
-    )
+    head = _first_line(b, lang, b.directory.emergency(region))
     key = "lines.none" if region and region != INTERNATIONAL else "lines.international"
     return "\n\n".join(
         [
@@ -150,6 +145,14 @@ def _international(b: Bundle, lang: str, region: str | None) -> str:
             t(lang, "crisis.findahelpline", url=b.config.directory.findahelpline_url),
         ]
     )
+
+
+def _first_line(b: Bundle, lang: str, emergency: list[EmergencyNumber]) -> str:
+    """The emergency number to call, or where to find it: always the reply's first line."""
+    if not emergency:
+        return b.catalogs.t(lang, "crisis.first_unknown")
+    first = emergency[0]
+    return b.catalogs.t(lang, "crisis.first", number=first.number, what=_what(b, lang, first.kind))
 
 
 def _what(b: Bundle, lang: str, kind: str) -> str:
@@ -169,14 +172,10 @@ def crisis_reply(
     t = b.catalogs.t
     emergency = [e for e in b.directory.emergency(region) if e.kind != "missing_children"]
     parts: list[str] = []
-    if emergency:
-        first = emergency[0]
-        parts.append(t(lang, "crisis.first", number=first.number, what=_what(b, lang, first.kind)))
-        others = [f"{e.number} ({_what(b, lang, e.kind)})" for e in emergency[1:4]]
-        if others:
-            parts[0] += "\n" + " · ".join(others)
-    else:
-        parts.append(t(lang, "crisis.first_unknown"))
+    parts.append(_first_line(b, lang, emergency))
+    others = [f"{e.number} ({_what(b, lang, e.kind)})" for e in emergency[1:4]]
+    if others:
+        parts[0] += "\n" + " · ".join(others)
     parts.append(t(lang, "crisis.acknowledge"))
     topic = topic or "suicidal_thoughts"  # until we know better, the gravest reading
     lines = (

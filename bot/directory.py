@@ -103,13 +103,10 @@ class Directory:
         return ranked
 
 
-def line_status(h: Helpline, country: CountryFile, now: dt.datetime) -> hours.Status:
-    return hours.status(h.hours, country.timezone, country.country, now)
-
-
-def contact_status(
-    expr: str | None, h: Helpline, country: CountryFile, now: dt.datetime
+def line_status(
+    h: Helpline, country: CountryFile, now: dt.datetime, expr: str | None = None
 ) -> hours.Status:
+    """The line's status, or one contact's when it keeps other hours (`expr`)."""
     return hours.status(expr or h.hours, country.timezone, country.country, now)
 
 
@@ -167,9 +164,10 @@ def malformed(number: str) -> str | None:
 
 def number_problem(number: str, region: str, kind: str) -> str | None:
     """Why a number would not connect from that country, or None when it looks right."""
+    bad = malformed(number)
+    if bad:
+        return bad
     digits = re.sub(r"[\s\-().]", "", number)
-    if malformed(number):
-        return malformed(number)
     parsed = parse_number(number, region)
     if parsed is None:
         return f"'{number}' cannot be parsed as a number in {region}"

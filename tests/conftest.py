@@ -52,10 +52,12 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture
 def root_copy(tmp_path: Path) -> Path:
     """A private copy of the YAML files, for tests that break them."""
+    return copy_root(tmp_path)
+
+
+def copy_root(dest: Path) -> Path:
+    """The YAML files the bot loads, copied into `dest`, so a test can change them."""
     for name in DATA:
         src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name)
-        else:
-            shutil.copy(src, tmp_path / name)
-    return tmp_path
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
+    return dest

@@ -26,10 +26,10 @@ from bot.engine import Input
 from bot.models import FloodConfig
 from bot.reload import Holder
 from bot.state import MemoryStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_root
 from tests.fakebotapi import FakeBotAPI
 from tests.redisserver import free_port
-from tests.test_telegram import Bot, copy_root, is_emergency, start_bot, stop_bot
+from tests.test_telegram import Bot, is_emergency, start_bot, stop_bot
 
 SLOW_DOWN = "Stai mandando molti messaggi"
 RESTARTED = "La conversazione è stata aggiornata"

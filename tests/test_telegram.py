@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.conftest import ROOT, copy_root
 from tests.fakebotapi import FakeBotAPI
 
 
@@ -78,13 +77,6 @@ def stop_bot(bot: Bot) -> int:
             bot.proc.kill()
             bot.proc.wait()
     return bot.proc.returncode
-
-
-def copy_root(dest: Path) -> Path:
-    for name in DATA:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
-    return dest
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,10 @@ import pytest
 import yaml
 
 from bot.state import user_key
+from tests.conftest import copy_root
 from tests.fakebotapi import FakeBotAPI
 from tests.redisserver import free_port
-from tests.test_telegram import Bot, copy_root, start_bot, stop_bot
+from tests.test_telegram import Bot, start_bot, stop_bot
 
 pytestmark = pytest.mark.redis
 
