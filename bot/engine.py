@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +21,11 @@ from .models import Node, Option
 
 MAX_INPUT = 4096  # Telegram's own limit; anything longer is cut before reading
 HISTORY = 20
+# What is said when even the catalogue cannot be read: the only words held in Python, because
+# the one thing a broken bot must still say is where to find help.
+LAST_RESORT = "If you are in danger, call your local emergency number now: 112 / 911 / 999."
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,37 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         notice = turn.t("notice.unreadable", number=_emergency_number(turn))
         return turn.state, [Reply(notice, _sos_row(turn)), *r]
     return _text(turn, text)
+
+
+def safe_reply(bundle: Bundle, state: State, inp: Input) -> Result:
+    """`reply`, and when a fault in it raises (a bug, data a reload let through), still an
+    answer: the emergency reply for a crisis, else the emergency number with the help button.
+    The state is kept as it was, so nothing is lost; the log gets the kind of error only."""
+    try:
+        return reply(bundle, state, inp)
+    except Exception as exc:  # noqa: BLE001 - the channel must always have something to send
+        log.error("reply failed, sending the fallback: %s", type(exc).__name__)
+        return state, _fallback(bundle, state, inp)
+
+
+def _fallback(bundle: Bundle, state: State, inp: Input) -> list[Reply]:
+    """Each step of the way can fail on its own: try the crisis reply first, then the number."""
+    text = inp.text[:MAX_INPUT] if inp.kind in ("text", "command") else ""
+    turn = _Turn(bundle, state, inp.at or dt.datetime.now(dt.UTC))
+    try:
+        if state.lang not in bundle.catalogs.languages:
+            turn.state = dataclasses.replace(state, lang=None)
+        asked = inp.kind == "press" and inp.data.split(":")[0] == "sos"
+        if asked or (text and bundle.detector.scan(text).crisis):
+            return [_emergency(turn)]
+    except Exception as exc:  # noqa: BLE001
+        log.error("emergency reply failed too: %s", type(exc).__name__)
+    try:
+        notice = turn.t("notice.error", number=_emergency_number(turn))
+        return [Reply(notice, _sos_row(turn))]
+    except Exception as exc:  # noqa: BLE001
+        log.error("fallback notice failed: %s", type(exc).__name__)
+        return [Reply(LAST_RESORT)]
 
 
 # --- crisis ------------------------------------------------------------------------------------

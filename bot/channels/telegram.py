@@ -30,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from .. import stats as stats_mod
-from ..engine import Input, Reply, State, reply
+from ..engine import Input, Reply, State, safe_reply
 from ..models import FloodConfig
 from ..reload import Holder
 from ..state import Store, user_key
@@ -173,7 +173,7 @@ class Bridge:
     async def _turn(self, context: Any, chat_id: int, key: str, inp: Input) -> None:
         bundle = self.holder.bundle
         old = self.store.get(key) or State(region=bundle.config.default_region)
-        new, replies = reply(bundle, old, inp)
+        new, replies = safe_reply(bundle, old, inp)
         self.flood.cfg = bundle.config.flood  # a reload may have changed the limits
         over, first = self.flood.hit(key)
         if over and not any(r.crisis for r in replies):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..bundle import Bundle
-from ..engine import Button, Input, Reply, State, reply
+from ..engine import Button, Input, Reply, State, safe_reply
 
 
 class Session:
@@ -36,7 +36,7 @@ class Session:
     def send(self, inp: Input) -> list[Reply]:
         if self.at is not None:
             inp = Input(inp.kind, inp.text, inp.data, inp.language_code, self.at)
-        self.state, replies = reply(self._bundle(), self.state, inp)
+        self.state, replies = safe_reply(self._bundle(), self.state, inp)
         shown = [btn for r in replies for row in r.buttons for btn in row]
         if shown:
             self.buttons = shown
