@@ -7,7 +7,9 @@ Every miss and every false alarm is printed, with the phrases that fired, for re
 Held-out sets written by people who never saw the lists are scored as well:
   - tests/crisis_holdout/messages.yaml, development #1 ("held-out #1"): it IS used for
     tuning, so its misses and false alarms are listed like the corpus's;
-  - tests/crisis_holdout/dev2.yaml, development #2: the previous final set (78.5% recall, 0.5%
+  - tests/crisis_holdout/dev2.yaml, development #2: the second final set (78.5% recall, 0.5%
+    false alarms when it was first scored, unseen), now used for tuning and listed likewise;
+  - tests/crisis_holdout/dev3.yaml, development #3: the third final set (52.0% recall, 5.0%
     false alarms when it was first scored, unseen), now used for tuning and listed likewise;
   - tests/crisis_holdout/final.yaml, the final held-out set, printed last and only when the
     file exists: COUNTS ONLY, never its messages, so that nobody tunes the lists on it. Whoever
@@ -33,8 +35,12 @@ from bot.models import PhraseFile  # noqa: E402
 
 LANGUAGES = ("it", "en", "es", "fr", "de")
 HOLDOUT = ROOT / "tests" / "crisis_holdout"
-DEVELOPMENT = HOLDOUT / "messages.yaml"
-DEVELOPMENT_2 = HOLDOUT / "dev2.yaml"  # the previous final set, now used for tuning
+# (file, title, tag): every earlier final set becomes a development set once it has been scored
+DEVELOPMENT = (
+    (HOLDOUT / "messages.yaml", "development #1 (held-out #1, used for tuning)", "DEV"),
+    (HOLDOUT / "dev2.yaml", "development #2 (second final set, now used for tuning)", "DEV2"),
+    (HOLDOUT / "dev3.yaml", "development #3 (third final set, now used for tuning)", "DEV3"),
+)
 FINAL = HOLDOUT / "final.yaml"  # never print its messages: counts only
 
 
@@ -178,17 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     for lang, t in result.items():
         for message, phrases in t["idioms"].fired:
             print(f"IDIOM FIRES  [{lang}] {message!r}  <- {phrases}")
-    if DEVELOPMENT.exists():
-        development = evaluate_holdout(detector, load_holdout(DEVELOPMENT))
-        print_holdout("development (held-out #1, used for tuning)", development, details=True)
-    if DEVELOPMENT_2.exists():
-        development_2 = evaluate_holdout(detector, load_holdout(DEVELOPMENT_2))
-        print_holdout(
-            "development #2 (previous final, now used for tuning)",
-            development_2,
-            details=True,
-            tag="DEV2",
-        )
+    for path, title, tag in DEVELOPMENT:
+        if path.exists():
+            result = evaluate_holdout(detector, load_holdout(path))
+            print_holdout(title, result, details=True, tag=tag)
     if FINAL.exists() and not args.skip_final:
         print_final(detector)
     return 0

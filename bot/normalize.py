@@ -59,7 +59,8 @@ _ASCII_CONTROLS = str.maketrans(
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SPECIAL = re.compile(r"[^\x20-\x7e]")  # non-ASCII, or an ASCII control character
-_REPEATS = re.compile(r"(.)(?=\1)", re.DOTALL)  # a character followed by itself
+_REPEATS = re.compile(r"(\D)(?=\1)", re.DOTALL)  # a character followed by itself; not digits:
+#                                                   "22 anni" and "44 kg" keep their number
 _ASCII_PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
 _ASCII_GAP = str.maketrans({c: " " for c in string.punctuation})
 _ASCII_JOIN = str.maketrans("", "", string.punctuation)
