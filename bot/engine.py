@@ -262,8 +262,10 @@ def _press(turn: _Turn, data: str) -> Result:
             return turn.state, [notice, *_current(turn)]
         state, replies = _start(turn)
         return state, [notice, *replies]
-    if head == "sos" and _known_region(turn, rest):
-        turn.state = dataclasses.replace(s, region=rest, silenced=False)
+    if head == "sos":
+        # a help press is never refused: an unknown country (old keyboard, forged) keeps ours
+        region = rest if _known_region(turn, rest) else s.region
+        turn.state = dataclasses.replace(s, region=region, silenced=False)
         return turn.state, [_emergency(turn)]
     if head == "cc" and _known_region(turn, rest) and s.node:
         node = flow.nodes[s.node]

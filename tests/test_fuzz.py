@@ -12,6 +12,7 @@ import datetime as dt
 import string
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -268,6 +269,16 @@ def test_a_forged_superscript_index_is_refused_not_raised(bundle: Bundle) -> Non
 def test_the_language_menu_offers_help(bundle: Bundle) -> None:
     _, replies = reply(bundle, State(node="topic", lang="it"), Input("command", "/language"))
     assert "sos" in datas(replies)
+
+
+@pytest.mark.parametrize("data", ["sos:", "sos:QQ", "sos:it", "sos:💣"])
+def test_a_help_press_with_an_unknown_country_still_gets_the_emergency_reply(
+    bundle: Bundle, data: str
+) -> None:
+    state = State(node="topic", region="IT", lang="it", silenced=True)
+    new, replies = reply(bundle, state, Input("press", data=data))
+    assert len(replies) == 1 and replies[0].crisis and "112" in replies[0].text.splitlines()[0]
+    assert new.region == "IT"
 
 
 def test_pressing_i_need_help_now_after_stop_still_answers(bundle: Bundle) -> None:
