@@ -439,6 +439,7 @@ DEVELOPMENT_SETS = {
     "development #2": HOLDOUT / "dev2.yaml",  # the second final set, now used for tuning
     "development #3": HOLDOUT / "dev3.yaml",  # the third final set, now used for tuning
     "development #4": HOLDOUT / "dev4.yaml",  # the fourth final set, now used for tuning
+    "development #5": HOLDOUT / "dev5.yaml",  # the fifth final set, now used for tuning
 }
 DEV_MIN_RECALL = 0.90
 DEV_MAX_FALSE_ALARMS = 0.05
