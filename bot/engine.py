@@ -52,6 +52,16 @@ class Input:
     at: dt.datetime | None = None  # when it was said (tests and --at set it)
 
     @property
+    def readable(self) -> str:
+        """The text the crisis check reads: typed text and commands, cut to Telegram's limit."""
+        return self.text[:MAX_INPUT] if self.kind in ("text", "command") else ""
+
+    @property
+    def asks_help(self) -> bool:
+        """A press of "I need help now", with or without a country."""
+        return self.kind == "press" and self.data.split(":")[0] == "sos"
+
+    @property
     def command(self) -> tuple[str, str]:
         head, _, arg = self.text.strip().partition(" ")
         return head.lstrip("/").split("@")[0].lower(), arg.strip()
@@ -117,7 +127,7 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         # the node went away in a reload: the crisis check still comes first, then a restart
         turn.state = dataclasses.replace(state, node=None, history=())
 
-    text = inp.text[:MAX_INPUT] if inp.kind in ("text", "command") else ""
+    text = inp.readable
     if text:
         scan = _scan(turn, text)
         if scan is not None:
@@ -129,7 +139,7 @@ def reply(bundle: Bundle, state: State, inp: Input) -> Result:
         return new, [notice, *replies]
     if inp.kind == "command":
         return _command(turn, inp)
-    if turn.state.silenced and not (inp.kind == "press" and inp.data.split(":")[0] == "sos"):
+    if turn.state.silenced and not inp.asks_help:
         return turn.state, []
     if inp.kind == "press":
         return _press(turn, inp.data)
@@ -154,13 +164,11 @@ def safe_reply(bundle: Bundle, state: State, inp: Input) -> Result:
 
 def _fallback(bundle: Bundle, state: State, inp: Input) -> list[Reply]:
     """Each step of the way can fail on its own: try the crisis reply first, then the number."""
-    text = inp.text[:MAX_INPUT] if inp.kind in ("text", "command") else ""
     turn = _Turn(bundle, state, inp.at or dt.datetime.now(dt.UTC))
     try:
         if state.lang not in bundle.catalogs.languages:
             turn.state = dataclasses.replace(state, lang=None)
-        asked = inp.kind == "press" and inp.data.split(":")[0] == "sos"
-        if asked or (text and bundle.detector.scan(text).crisis):
+        if inp.asks_help or (inp.readable and bundle.detector.scan(inp.readable).crisis):
             return [_emergency(turn)]
     except Exception as exc:  # noqa: BLE001
         log.error("emergency reply failed too: %s", type(exc).__name__)
